@@ -1,0 +1,55 @@
+/// What a rule produces and sinks deliver (rules.md §7).
+///
+/// `id` is stable across runs (same rule, group and time), so receivers can drop a repeat.
+public struct Alert: Sendable, Hashable {
+    public var id: String
+    public var rule: String
+    public var severity: Severity
+    /// When it fired, in milliseconds since the epoch.
+    public var time: Int64
+    /// Each `group_by` path and its value (null when missing), in `group_by` order.
+    public var group: [JSONMember]
+    public var count: Int
+    /// Ids of the events behind the alert, oldest first, at most 20.
+    public var events: [String]
+    public var summary: String
+    public var labels: [JSONMember]
+    /// How many alerts of this rule and group were suppressed since the last one sent.
+    public var suppressed: Int
+
+    public init(id: String, rule: String, severity: Severity, time: Int64, group: [JSONMember], count: Int,
+                events: [String], summary: String, labels: [JSONMember], suppressed: Int) {
+        self.id = id
+        self.rule = rule
+        self.severity = severity
+        self.time = time
+        self.group = group
+        self.count = count
+        self.events = events
+        self.summary = summary
+        self.labels = labels
+        self.suppressed = suppressed
+    }
+
+    /// The alert as a JSON object, members in the documented order.
+    public var json: JSONValue {
+        .object([
+            JSONMember("id", .string(id)),
+            JSONMember("rule", .string(rule)),
+            JSONMember("severity", .string(severity.rawValue)),
+            JSONMember("time", .string(EventTime.format(time))),
+            JSONMember("group", .object(group)),
+            JSONMember("count", .number(JSONNumber(integer: Int64(count)))),
+            JSONMember("events", .array(events.map { .string($0) })),
+            JSONMember("summary", .string(summary)),
+            JSONMember("labels", .object(labels)),
+            JSONMember("suppressed", .number(JSONNumber(integer: Int64(suppressed)))),
+        ])
+    }
+
+    /// One compact JSON line, newline included: what `replay` prints and the `file` sink writes.
+    public func appendJSONLine(to out: inout [UInt8]) {
+        JSONWriter.write(json, to: &out)
+        out.append(0x0A)
+    }
+}

@@ -1,0 +1,82 @@
+import CSimdJSON
+import TrailwatchCore
+import TrailwatchEvents
+import TrailwatchRules
+
+/// Evaluates compiled rules over events in stream order (rules.md §5-§7).
+///
+/// Time is an input: replay passes event times, the daemon its clock through `advanceWatermark`.
+/// The engine reads no clock and does no I/O, so replay and live give the same alerts.
+public final class Engine {
+    public let ruleSet: CompiledRuleSet
+    private let runtimes: [RuleRuntime]
+    private let index: RuleIndex
+    private let deadlines = DeadlineQueue()
+    private let output = AlertFactory()
+    private let idSlot: Int
+
+    /// The greatest event time seen (replay) or the clock (live); nil before the first event.
+    public private(set) var watermark: Int64?
+
+    /// Alerts sent and suppressed so far.
+    public var alertsSent: Int { output.sent }
+    public var alertsSuppressed: Int { output.suppressed }
+
+    /// `only`: ids of the rules to run (rule tests); nil runs every enabled rule.
+    public init(ruleSet: CompiledRuleSet, only: Set<String>? = nil) {
+        self.ruleSet = ruleSet
+        idSlot = ruleSet.schema.idSlot
+        let runnable = ruleSet.rules.filter { $0.definition.enabled && (only?.contains($0.id) ?? true) }
+        let output = self.output
+        let deadlines = self.deadlines
+        runtimes = runnable.map { rule -> RuleRuntime in
+            switch rule.definition.kind {
+            case .every: EveryRule(rule: rule, output: output)
+            case .threshold: ThresholdRule(rule: rule, output: output)
+            case .distinct: DistinctRule(rule: rule, output: output)
+            case .sequence: SequenceRule(rule: rule, output: output)
+            case .absence: AbsenceRule(rule: rule, output: output, deadlines: deadlines)
+            case .newValue: NewValueRule(rule: rule, output: output)
+            }
+        }
+        index = RuleIndex(rules: runnable, schema: ruleSet.schema)
+    }
+
+    /// Evaluates the event now held by `parser`.
+    ///
+    /// `movesWatermark` is true when the event carried its own valid time (a fallback time never moves it).
+    /// Absence deadlines that the moved watermark passed come out first, then this event's alerts.
+    public func process(_ parser: EventParser, context: EventContext, movesWatermark: Bool, into alerts: inout [Alert]) {
+        if movesWatermark { advanceWatermark(to: context.time, into: &alerts) }
+        let slots = parser.slots
+        let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot)
+        for position in index.candidates(slots) {
+            runtimes[position].process(event, into: &alerts)
+        }
+    }
+
+    /// Moves the watermark forward (never back) and produces the `absence` alerts now due,
+    /// ordered by time, then rule id, then group.
+    public func advanceWatermark(to time: Int64, into alerts: inout [Alert]) {
+        if let w = watermark, time <= w { return }
+        watermark = time
+        guard !deadlines.isEmpty else { return }
+        var due = deadlines.popDue(before: time)
+        guard !due.isEmpty else { return }
+        let ruleByIndex = Dictionary(uniqueKeysWithValues: runtimes.map { ($0.rule.index, $0) })
+        func sortKey(_ d: Deadline) -> (Int64, String, String) {
+            let runtime = ruleByIndex[d.rule] as? AbsenceRule
+            return (d.time, runtime?.rule.id ?? "", JSONValue.object(runtime?.members(of: d.group) ?? []).canonicalText)
+        }
+        due.sort { a, b in
+            let (x, y) = (sortKey(a), sortKey(b))
+            if x.0 != y.0 { return x.0 < y.0 }
+            if x.1 != y.1 { return x.1.utf8.lexicographicallyPrecedes(y.1.utf8) }
+            if x.2 != y.2 { return x.2.utf8.lexicographicallyPrecedes(y.2.utf8) }
+            return a.last.sequence < b.last.sequence
+        }
+        for deadline in due {
+            (ruleByIndex[deadline.rule] as? AbsenceRule)?.fireIfCurrent(deadline, into: &alerts)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import CSimdJSON
+import TrailwatchEvents
+
+/// What the engine needs to know about the current event besides its values.
+public struct EventContext {
+    /// The event time (rules.md §1), already resolved: its own, or the fallback for a missing one.
+    public var time: Int64
+    /// Where it came from, to name it `<source>:<line>` when it has no `id`.
+    public var source: String
+    public var line: Int
+    /// Position in the whole run, across streams: breaks ties between equal event times.
+    public var sequence: UInt64
+
+    public init(time: Int64, source: String, line: Int, sequence: UInt64) {
+        self.time = time
+        self.source = source
+        self.line = line
+        self.sequence = sequence
+    }
+}
+
+/// An event as rule state remembers it: enough to list it in an alert.
+public struct EventRef: Sendable, Codable, Hashable {
+    public var time: Int64
+    public var sequence: UInt64
+    public var id: String
+
+    /// Sorted by event time, ties in stream order (rules.md §9); the latest 20 (§7).
+    static func alertList(_ refs: [EventRef]) -> [String] {
+        let sorted = refs.sorted { ($0.time, $0.sequence) < ($1.time, $1.sequence) }
+        return sorted.suffix(20).map(\.id)
+    }
+}
+
+/// The event being evaluated: its slots plus context, with the id made only when a rule needs it.
+struct CurrentEvent {
+    let slots: UnsafePointer<tw_value>
+    let context: EventContext
+    let idSlot: Int
+
+    var ref: EventRef {
+        let v = slots[idSlot]
+        let id: String
+        if UInt32(v.kind) == TW_STRING.rawValue {
+            id = String(decoding: UnsafeRawBufferPointer(start: v.ptr, count: v.len), as: UTF8.self)
+        } else {
+            id = "\(context.source):\(context.line)"
+        }
+        return EventRef(time: context.time, sequence: context.sequence, id: id)
+    }
+}

@@ -1,0 +1,55 @@
+import CSimdJSON
+import TrailwatchCore
+import TrailwatchEvents
+
+/// Identity of a group: the `group_by` values, equal when the tuples are JSON-equal (rules.md §9).
+///
+/// Encoded as bytes (type tag + canonical text per value) so hashing needs no JSON tree.
+struct GroupKey: Hashable, Sendable, Codable {
+    var bytes: [UInt8]
+
+    static let none = GroupKey(bytes: [])
+
+    /// The key of the current event's values at `slots`; missing and null are the same group.
+    init(slots: UnsafePointer<tw_value>, groupSlots: [Int]) {
+        var out: [UInt8] = []
+        for slot in groupSlots { GroupKey.append(slots[slot], to: &out) }
+        bytes = out
+    }
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Appends one value's canonical encoding (also used for `distinct` and `new-value` values).
+    static func append(_ v: tw_value, to out: inout [UInt8]) {
+        switch UInt32(v.kind) {
+        case TW_STRING.rawValue:
+            out.append(UInt8(ascii: "s"))
+            appendLength(v.len, to: &out)
+            out.append(contentsOf: UnsafeRawBufferPointer(start: v.ptr, count: v.len))
+        case TW_NUMBER.rawValue:
+            let n = v.is_integer != 0 ? JSONNumber(integer: v.integer) : JSONNumber(v.number)
+            let text = n.canonicalDescription
+            out.append(UInt8(ascii: "n"))
+            appendLength(text.utf8.count, to: &out)
+            out.append(contentsOf: text.utf8)
+        case TW_TRUE.rawValue: out.append(UInt8(ascii: "t"))
+        case TW_FALSE.rawValue: out.append(UInt8(ascii: "f"))
+        case TW_OBJECT.rawValue, TW_ARRAY.rawValue:
+            let text = FieldValue(v).jsonValue?.canonicalText ?? "null"
+            out.append(UInt8(ascii: "j"))
+            appendLength(text.utf8.count, to: &out)
+            out.append(contentsOf: text.utf8)
+        default:
+            out.append(UInt8(ascii: "z"))  // null or missing
+        }
+    }
+
+    private static func appendLength(_ n: Int, to out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// The alert's `group` object: each path with its value, null when missing.
+    static func members(slots: UnsafePointer<tw_value>, groupSlots: [Int], paths: [FieldPath]) -> [JSONMember] {
+        zip(paths, groupSlots).map { JSONMember($0.text, FieldValue(slots[$1]).jsonValue ?? .null) }
+    }
+}

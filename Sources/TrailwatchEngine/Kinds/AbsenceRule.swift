@@ -1,0 +1,44 @@
+import TrailwatchCore
+import TrailwatchRules
+
+/// `absence`: a group that saw matching events goes `window` without one (rules.md §5).
+///
+/// Deadlines live in the engine's queue; this keeps each group's latest event and whether it fired.
+final class AbsenceRule: RuleRuntime {
+    struct State: Codable {
+        var last: EventRef
+        var fired = false
+    }
+
+    private var groups: [GroupKey: GroupEntry<State>] = [:]
+    let deadlines: DeadlineQueue
+
+    init(rule: CompiledRule, output: AlertFactory, deadlines: DeadlineQueue) {
+        self.deadlines = deadlines
+        super.init(rule: rule, output: output)
+    }
+
+    override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
+        let key = groupKey(event)
+        let t = event.context.time
+        if let existing = groups[key], t < existing.state.last.time { return }  // older than last: ignored
+        let ref = event.ref
+        if groups[key] == nil {
+            groups[key] = GroupEntry(members: members(event), state: State(last: ref))
+        } else {
+            groups[key]!.state = State(last: ref)
+        }
+        deadlines.push(Deadline(time: t &+ rule.definition.window, rule: rule.index, group: key, last: ref))
+    }
+
+    /// Fires the group if `deadline` is still its current one (a later event re-arms with a new deadline).
+    func fireIfCurrent(_ deadline: Deadline, into alerts: inout [Alert]) {
+        guard var entry = groups[deadline.group], !entry.state.fired, entry.state.last == deadline.last else { return }
+        entry.state.fired = true
+        fire(&entry, time: deadline.time, count: 0, events: [deadline.last], slots: nil, into: &alerts)
+        groups[deadline.group] = entry
+    }
+
+    func members(of group: GroupKey) -> [JSONMember] { groups[group]?.members ?? [] }
+
+}

@@ -1,0 +1,34 @@
+import CSimdJSON
+import TrailwatchCore
+
+/// `distinct`: at least `count` different values of `field` within `window` (rules.md §5).
+final class DistinctRule: RuleRuntime {
+    /// For each value (canonical bytes), the latest event that carried it.
+    struct State: Codable { var values: [[UInt8]: EventRef] = [:] }
+
+    private var groups: [GroupKey: GroupEntry<State>] = [:]
+
+    override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
+        let v = event.slots[rule.fieldSlot!]
+        guard UInt32(v.kind) != TW_MISSING.rawValue else { return }  // without the field nothing changes
+        var valueKey: [UInt8] = []
+        GroupKey.append(v, to: &valueKey)
+        let key = groupKey(event)
+        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: State())
+        let ref = event.ref
+        if let old = entry.state.values[valueKey], old.time > ref.time {
+            // keep the later time and its event
+        } else {
+            entry.state.values[valueKey] = ref
+        }
+        let latest = entry.state.values.values.reduce(Int64.min) { max($0, $1.time) }
+        let window = rule.definition.window
+        entry.state.values = entry.state.values.filter { $0.value.time > latest &- window }
+        if entry.state.values.count >= rule.definition.count {
+            let refs = Array(entry.state.values.values)
+            entry.state.values.removeAll()
+            fire(&entry, time: ref.time, count: refs.count, events: refs, slots: event.slots, into: &alerts)
+        }
+        groups[key] = entry
+    }
+}

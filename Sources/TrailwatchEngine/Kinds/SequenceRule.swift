@@ -1,0 +1,43 @@
+import TrailwatchCore
+
+/// `sequence`: the steps in order within `window` of the first (rules.md §5).
+final class SequenceRule: RuleRuntime {
+    /// The group's one partial match.
+    struct Partial: Codable {
+        var start: Int64
+        var events: [EventRef]
+    }
+
+    private var groups: [GroupKey: GroupEntry<Partial?>] = [:]
+    /// Groups holding a partial match; while zero, events that match no step cannot change anything.
+    private var open = 0
+
+    override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
+        let steps = rule.steps
+        let matchesAnyStep = steps.contains { $0.evaluate(event.slots) }
+        if !matchesAnyStep && open == 0 { return }
+        let key = groupKey(event)
+        if !matchesAnyStep {
+            guard let existing = groups[key], existing.state != nil else { return }
+        }
+        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: nil)
+        let t = event.context.time
+        let window = rule.definition.window
+        if entry.state != nil { open -= 1 }
+
+        if var partial = entry.state, steps[partial.events.count].evaluate(event.slots), t &- partial.start <= window {
+            partial.events.append(event.ref)
+            if partial.events.count == steps.count {
+                entry.state = nil
+                fire(&entry, time: t, count: steps.count, events: partial.events, slots: event.slots, into: &alerts)
+            } else {
+                entry.state = partial
+            }
+        } else {
+            if let partial = entry.state, t &- partial.start > window { entry.state = nil }
+            if steps[0].evaluate(event.slots) { entry.state = Partial(start: t, events: [event.ref]) }
+        }
+        if entry.state != nil { open += 1 }
+        groups[key] = entry
+    }
+}

@@ -1,0 +1,25 @@
+import TrailwatchCore
+
+/// `threshold`: at least `count` matching events within `window` of the latest one (rules.md §5).
+final class ThresholdRule: RuleRuntime {
+    /// The kept events of a group; times are compared, ids listed when it fires.
+    struct State: Codable { var kept: [EventRef] = [] }
+
+    private var groups: [GroupKey: GroupEntry<State>] = [:]
+
+    override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
+        let key = groupKey(event)
+        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: State())
+        let ref = event.ref
+        entry.state.kept.append(ref)
+        let latest = entry.state.kept.reduce(Int64.min) { max($0, $1.time) }
+        let window = rule.definition.window
+        entry.state.kept.removeAll { $0.time <= latest &- window }
+        if entry.state.kept.count >= rule.definition.count {
+            let kept = entry.state.kept
+            entry.state.kept.removeAll()
+            fire(&entry, time: ref.time, count: kept.count, events: kept, slots: event.slots, into: &alerts)
+        }
+        groups[key] = entry
+    }
+}

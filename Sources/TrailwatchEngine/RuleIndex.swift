@@ -1,0 +1,86 @@
+import CSimdJSON
+import TrailwatchEvents
+import TrailwatchRules
+
+/// Sends each event only to the rules that can match it, judged by its `action`.
+///
+/// From each rule's `match` the index derives what it requires of `action` (an `equals`, `glob`,
+/// `suffix`... reachable through `all`, and through `any` when every branch has one). Rules that
+/// require nothing of `action` see every event. The answer for each distinct action is computed
+/// once and cached: real streams carry a few hundred actions, not millions.
+final class RuleIndex {
+    /// What a rule requires of the action value; nil in `requirements` means "nothing".
+    indirect enum Requirement {
+        case test(ValueMatcher)
+        case all([Requirement])
+        case any([Requirement])
+
+        func accepts(_ v: tw_value) -> Bool {
+            switch self {
+            case .test(let m): m.matches(v)
+            case .all(let r): r.allSatisfy { $0.accepts(v) }
+            case .any(let r): r.contains { $0.accepts(v) }
+            }
+        }
+    }
+
+    private let requirements: [(rule: Int, requirement: Requirement?)]
+    private let actionSlot: Int?
+    private let everyRule: [Int]
+    private var cache: [[UInt8]: [Int]] = [:]
+    private static let cacheLimit = 100_000
+
+    /// `rules` are the runnable rules, in load order (their positions are what `candidates` returns).
+    init(rules: [CompiledRule], schema: EventSchema) {
+        let action = FieldPath("action")!
+        var reqs: [(Int, Requirement?)] = []
+        for (position, rule) in rules.enumerated() {
+            reqs.append((position, rule.definition.match.flatMap { RuleIndex.requirement($0, on: action) }))
+        }
+        requirements = reqs
+        actionSlot = reqs.contains { $0.1 != nil } ? schema.slot(for: action) : nil
+        everyRule = Array(rules.indices)
+    }
+
+    /// Positions (in load order) of the rules that may match the current event.
+    func candidates(_ slots: UnsafePointer<tw_value>) -> [Int] {
+        guard let actionSlot else { return everyRule }
+        let v = slots[actionSlot]
+        guard UInt32(v.kind) == TW_STRING.rawValue else { return compute(v) }
+        let key = Array(UnsafeRawBufferPointer(start: v.ptr, count: v.len))
+        if let hit = cache[key] { return hit }
+        let result = compute(v)
+        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[key] = result
+        return result
+    }
+
+    private func compute(_ v: tw_value) -> [Int] {
+        requirements.compactMap { entry in
+            (entry.requirement.map { $0.accepts(v) } ?? true) ? entry.rule : nil
+        }
+    }
+
+    /// What `condition` requires of the value at `path`, or nil when it does not constrain it.
+    static func requirement(_ condition: Condition, on path: FieldPath) -> Requirement? {
+        switch condition {
+        case .test(let t):
+            guard t.path == path else { return nil }
+            if case .exists(false) = t.op { return nil }
+            return .test(ValueMatcher.make(t.op, ignoreCase: t.ignoreCase))
+        case .all(let children):
+            let r = children.compactMap { requirement($0, on: path) }
+            return r.isEmpty ? nil : (r.count == 1 ? r[0] : .all(r))
+        case .any(let children):
+            guard !children.isEmpty else { return nil }
+            var r: [Requirement] = []
+            for child in children {
+                guard let c = requirement(child, on: path) else { return nil }
+                r.append(c)
+            }
+            return r.count == 1 ? r[0] : .any(r)
+        case .not:
+            return nil
+        }
+    }
+}

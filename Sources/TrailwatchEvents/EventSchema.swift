@@ -1,0 +1,55 @@
+import CSimdJSON
+
+/// The set of paths the loaded rules read, each given a slot the parser fills per event.
+///
+/// Built once when rules are compiled; the parser then extracts exactly these values and nothing else.
+public final class EventSchema {
+    private var slots: [FieldPath: Int] = [:]
+    public private(set) var paths: [FieldPath] = []
+
+    /// Slot of `eventTime` (rules.md §1: the event time).
+    public let eventTimeSlot: Int
+    /// Slot of `id` (rules.md §1: the event id).
+    public let idSlot: Int
+
+    public init() {
+        eventTimeSlot = 0
+        idSlot = 1
+        _ = slot(for: FieldPath("eventTime")!)
+        _ = slot(for: FieldPath("id")!)
+    }
+
+    /// The slot for `path`, registering it on first use.
+    public func slot(for path: FieldPath) -> Int {
+        if let s = slots[path] { return s }
+        let s = paths.count
+        slots[path] = s
+        paths.append(path)
+        return s
+    }
+
+    public var slotCount: Int { paths.count }
+
+    func makePlan() -> OpaquePointer {
+        let plan = tw_plan_new()!
+        for (expected, path) in paths.enumerated() {
+            let cStrings = path.segments.map { strdup($0)! }
+            defer { cStrings.forEach { free($0) } }
+            let pointers: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) }
+            let lengths = path.segments.map { $0.utf8.count }
+            let slot = pointers.withUnsafeBufferPointer { p in
+                lengths.withUnsafeBufferPointer { l in
+                    tw_plan_add(plan, path.scope.rawValue, p.baseAddress, l.baseAddress, path.segments.count)
+                }
+            }
+            precondition(Int(slot) == expected, "path slots must be assigned in registration order")
+        }
+        return plan
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

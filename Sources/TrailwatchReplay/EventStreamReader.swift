@@ -1,0 +1,110 @@
+import TrailwatchCore
+import TrailwatchEngine
+import TrailwatchEvents
+import TrailwatchRules
+
+/// A line that is not an event: where it was and why (rules.md §1: counted, reported, skipped).
+public struct Rejection: Sendable, CustomStringConvertible {
+    public var source: String
+    public var line: Int
+    public var reason: String
+
+    public var description: String { "\(source):\(line): rejected: \(reason)" }
+}
+
+/// Feeds event streams to an engine in order, resolving event times the way replay defines them.
+///
+/// Several streams are one run: rule state and the watermark carry over, and the fallback time for
+/// events without a valid `eventTime` restarts at the epoch on each stream (rules.md §9).
+public final class EventStreamReader {
+    public let engine: Engine
+    private let parser: EventParser
+    private let timeSlot: Int
+    private var sequence: UInt64 = 0
+    private var alerts: [Alert] = []
+
+    public private(set) var events = 0
+    public private(set) var rejected = 0
+    public let maximumLineBytes: Int
+
+    public init(engine: Engine, maximumLineBytes: Int = 1 << 20) {
+        self.engine = engine
+        parser = engine.ruleSet.makeParser()
+        timeSlot = engine.ruleSet.schema.eventTimeSlot
+        self.maximumLineBytes = maximumLineBytes
+    }
+
+    /// Reads one stream to its end. `onAlert` gets each alert as it is produced, `onRejected` each bad line.
+    public func read(source: String, fileDescriptor: Int32, onAlert: (Alert) throws -> Void,
+                     onRejected: (Rejection) -> Void) throws {
+        let reader = LineReader(fileDescriptor: fileDescriptor, maximumLineBytes: maximumLineBytes)
+        var streamTime: Int64 = 0
+        try reader.forEach { item in
+            switch item {
+            case .oversized(let number, let length):
+                rejected += 1
+                onRejected(Rejection(source: source, line: number,
+                                     reason: "line is \(length) bytes, over the limit of \(maximumLineBytes) bytes"))
+            case .line(let line):
+                if Self.isBlank(line.bytes) { return }
+                try feed(line.bytes, readable: line.readable, source: source, line: line.number,
+                         streamTime: &streamTime, onAlert: onAlert, onRejected: onRejected)
+            }
+        }
+    }
+
+    /// Reads events held in memory as one stream (rule tests' inline events): `source:N` names events without id.
+    public func read(lines: [[UInt8]], source: String, onAlert: (Alert) throws -> Void,
+                     onRejected: (Rejection) -> Void) throws {
+        var streamTime: Int64 = 0
+        for (i, bytes) in lines.enumerated() {
+            var padded = bytes
+            padded.append(contentsOf: repeatElement(0, count: EventParser.padding))
+            try padded.withUnsafeBytes { raw in
+                let line = UnsafeRawBufferPointer(rebasing: raw[0..<bytes.count])
+                if Self.isBlank(line) { return }
+                try feed(line, readable: raw.count, source: source, line: i + 1, streamTime: &streamTime,
+                         onAlert: onAlert, onRejected: onRejected)
+            }
+        }
+    }
+
+    /// Ends the run: with `until` later than the watermark, the watermark moves there and due deadlines fire.
+    public func finish(until: Int64?, onAlert: (Alert) throws -> Void) throws {
+        guard let until else { return }
+        alerts.removeAll(keepingCapacity: true)
+        engine.advanceWatermark(to: until, into: &alerts)
+        for alert in alerts { try onAlert(alert) }
+    }
+
+    private func feed(_ line: UnsafeRawBufferPointer, readable: Int, source: String, line number: Int,
+                      streamTime: inout Int64, onAlert: (Alert) throws -> Void,
+                      onRejected: (Rejection) -> Void) throws {
+        switch parser.parse(line, readable: readable) {
+        case .rejected(let reason):
+            rejected += 1
+            onRejected(Rejection(source: source, line: number, reason: reason))
+        case .event:
+            events += 1
+            sequence += 1
+            var movesWatermark = false
+            let t = parser.slots[timeSlot]
+            if t.kind == UInt8(TW_STRING.rawValue),
+               let time = EventTime.parse(UnsafeBufferPointer(start: UnsafeRawPointer(t.ptr)?.assumingMemoryBound(to: UInt8.self), count: t.len)) {
+                streamTime = time
+                movesWatermark = true
+            }
+            alerts.removeAll(keepingCapacity: true)
+            let context = EventContext(time: streamTime, source: source, line: number, sequence: sequence)
+            engine.process(parser, context: context, movesWatermark: movesWatermark, into: &alerts)
+            for alert in alerts { try onAlert(alert) }
+        }
+    }
+
+    static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for b in bytes where !(b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A) { return false }
+        return true
+    }
+}
+
+import CSimdJSON

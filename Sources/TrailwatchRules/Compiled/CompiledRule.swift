@@ -1,0 +1,97 @@
+import CSimdJSON
+import TrailwatchCore
+import TrailwatchEvents
+
+/// A rule bound to the event schema: conditions, group paths and template read slots directly.
+public final class CompiledRule: @unchecked Sendable {
+    public let definition: RuleDefinition
+    /// Position in load order; alerts of one event come out in this order.
+    public let index: Int
+    public let match: CompiledCondition?
+    public let steps: [CompiledCondition]
+    public let groupSlots: [Int]
+    public let fieldSlot: Int?
+    public let summary: CompiledTemplate
+
+    init(_ definition: RuleDefinition, index: Int, schema: EventSchema) {
+        self.definition = definition
+        self.index = index
+        match = definition.match.map { CompiledCondition($0, schema: schema) }
+        steps = definition.steps.map { CompiledCondition($0, schema: schema) }
+        groupSlots = definition.groupBy.map { schema.slot(for: $0) }
+        fieldSlot = definition.field.map { schema.slot(for: $0) }
+        summary = CompiledTemplate(definition.summary, schema: schema)
+    }
+
+    public var id: String { definition.id }
+}
+
+/// Every loaded rule compiled against one schema; the parser built from `schema` feeds them all.
+public final class CompiledRuleSet: @unchecked Sendable {
+    public let rules: [CompiledRule]
+    public let schema: EventSchema
+
+    /// Compiles `definitions` in order. Disabled rules are kept (validated) but flagged for the engine to skip.
+    public init(_ definitions: [RuleDefinition]) {
+        let schema = EventSchema()
+        rules = definitions.enumerated().map { CompiledRule($1, index: $0, schema: schema) }
+        self.schema = schema
+    }
+
+    public func makeParser() -> EventParser { EventParser(schema: schema) }
+}
+
+/// A summary template bound to slots.
+public struct CompiledTemplate: @unchecked Sendable {
+    enum Part {
+        case literal(String)
+        case field(Int)
+        case group(Int)
+        case count, rule, severity, time
+    }
+
+    let parts: [Part]
+
+    init(_ template: Template, schema: EventSchema) {
+        parts = template.parts.map {
+            switch $0 {
+            case .literal(let s): .literal(s)
+            case .field(let p): .field(schema.slot(for: p))
+            case .group(let i): .group(i)
+            case .count: .count
+            case .rule: .rule
+            case .severity: .severity
+            case .time: .time
+            }
+        }
+    }
+
+    public var isEmpty: Bool { parts.isEmpty }
+
+    /// Renders the summary. `slots` is the event that fired, nil for `absence` (then `{{PATH}}` is empty).
+    public func render(slots: UnsafePointer<tw_value>?, group: [JSONMember], count: Int, rule: String,
+                       severity: Severity, time: Int64) -> String {
+        var out = ""
+        for part in parts {
+            switch part {
+            case .literal(let s): out += s
+            case .field(let slot):
+                guard let slots else { continue }
+                let v = FieldValue(slots[slot])
+                switch v {
+                case .missing: break
+                case .string(let text): out += String(decoding: text, as: UTF8.self)
+                default: out += v.jsonValue?.description ?? ""
+                }
+            case .group(let i):
+                let value = group[i].value
+                if case .string(let s) = value { out += s } else { out += value.description }
+            case .count: out += String(count)
+            case .rule: out += rule
+            case .severity: out += severity.rawValue
+            case .time: out += EventTime.format(time)
+            }
+        }
+        return out
+    }
+}
