@@ -23,7 +23,12 @@ public final class Engine {
     public var alertsSuppressed: Int { output.suppressed }
 
     /// `only`: ids of the rules to run (rule tests); nil runs every enabled rule.
-    public init(ruleSet: CompiledRuleSet, only: Set<String>? = nil) {
+    public convenience init(ruleSet: CompiledRuleSet, only: Set<String>? = nil) {
+        self.init(ruleSet: ruleSet, only: only, indexed: true)
+    }
+
+    /// `indexed: false` offers every event to every rule: tests use it to show the index changes nothing.
+    init(ruleSet: CompiledRuleSet, only: Set<String>?, indexed: Bool) {
         self.ruleSet = ruleSet
         idSlot = ruleSet.schema.idSlot
         let runnable = ruleSet.rules.filter { $0.definition.enabled && (only?.contains($0.id) ?? true) }
@@ -39,7 +44,7 @@ public final class Engine {
             case .newValue: NewValueRule(rule: rule, output: output)
             }
         }
-        index = RuleIndex(rules: runnable, schema: ruleSet.schema)
+        index = RuleIndex(rules: runnable, schema: ruleSet.schema, indexed: indexed)
     }
 
     /// Evaluates the event now held by `parser`.

@@ -31,14 +31,14 @@ final class RuleIndex {
     private static let cacheLimit = 100_000
 
     /// `rules` are the runnable rules, in load order (their positions are what `candidates` returns).
-    init(rules: [CompiledRule], schema: EventSchema) {
+    init(rules: [CompiledRule], schema: EventSchema, indexed: Bool = true) {
         let action = FieldPath("action")!
         var reqs: [(Int, Requirement?)] = []
         for (position, rule) in rules.enumerated() {
             reqs.append((position, rule.definition.match.flatMap { RuleIndex.requirement($0, on: action) }))
         }
         requirements = reqs
-        actionSlot = reqs.contains { $0.1 != nil } ? schema.slot(for: action) : nil
+        actionSlot = indexed && reqs.contains { $0.1 != nil } ? schema.slot(for: action) : nil
         everyRule = Array(rules.indices)
     }
 

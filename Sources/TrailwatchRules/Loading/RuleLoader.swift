@@ -48,7 +48,7 @@ public enum RuleLoader {
                 let node = try JSONDocumentParser.parse([UInt8](data), file: file)
                 let (loaded, problems) = decodeFile(node)
                 rules += loaded
-                diagnostics += problems
+                diagnostics += problems.sorted { $0.location < $1.location }
             } catch {
                 diagnostics.append(error)
             }

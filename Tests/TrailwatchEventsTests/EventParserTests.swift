@@ -1,0 +1,109 @@
+import Testing
+import TrailwatchCore
+@testable import TrailwatchEvents
+
+/// Extraction through the real simdjson shim, on event lines shaped like Activity Tracker's.
+struct EventParserTests {
+    let schema = EventSchema()
+
+    func parser(_ paths: [String]) -> (EventParser, [Int]) {
+        let slots = paths.map { schema.slot(for: FieldPath($0)!) }
+        return (EventParser(schema: schema), slots)
+    }
+
+    func values(_ line: String, _ paths: [String]) -> [JSONValue?]? {
+        let (p, slots) = parser(paths)
+        guard p.parse(Array(line.utf8)) == .event else { return nil }
+        return slots.map { p.value(at: $0).jsonValue }
+    }
+
+    @Test func unwrapsTheEnvelope() throws {
+        let line = #"{"logSourceCRN":"crn:1","meta":{"userAccountIds":["a","b"]},"payload":{"action":"x.y.create","id":"e1"}}"#
+        let v = try #require(values(line, ["action", "envelope.logSourceCRN", "envelope.meta.userAccountIds.1", "logSourceCRN"]))
+        #expect(v == [.string("x.y.create"), .string("crn:1"), .string("b"), nil])
+    }
+
+    @Test func withoutEnvelopeTheTopLevelIsTheEvent() throws {
+        let v = try #require(values(#"{"action":"a","payload":"not an object","envelope":{"x":1}}"#,
+                                    ["action", "payload", "envelope.x", "envelope.payload"]))
+        #expect(v == [.string("a"), .string("not an object"), nil, nil])
+    }
+
+    @Test func followsJSONInsideStrings() throws {
+        let line = #"{"requestData":"{\"dry_run\":false,\"inner\":\"{\\\"deep\\\":[1,2]}\"}","responseData":{"dry_run":true}}"#
+        let v = try #require(values(line, ["requestData.dry_run", "requestData.inner.deep.1", "responseData.dry_run", "requestData.missing"]))
+        #expect(v == [.bool(false), .number(JSONNumber(integer: 2)), .bool(true), nil])
+    }
+
+    @Test func pathEndingOnJSONStringGivesTheString() throws {
+        let v = try #require(values(#"{"requestData":"{\"a\":1}"}"#, ["requestData", "requestData.a"]))
+        #expect(v == [.string(#"{"a":1}"#), .number(JSONNumber(integer: 1))])
+    }
+
+    @Test func objectsAndArraysComeOutAsJSON() throws {
+        let v = try #require(values(#"{"target":{"id":"t","tags":["x",{"k":null}]}}"#, ["target", "target.tags"]))
+        #expect(v[0] == .object([JSONMember("id", .string("t")), JSONMember("tags", .array([.string("x"), .object([JSONMember("k", .null)])]))]))
+        #expect(v[1] == .array([.string("x"), .object([JSONMember("k", .null)])]))
+    }
+
+    @Test func numbersKeepTheirForm() throws {
+        let v = try #require(values(#"{"a":403,"b":403.0,"c":"403","d":-0.5}"#, ["a", "b", "c", "d"]))
+        #expect(v[0]?.description == "403")
+        #expect(v[1]?.description == "403.0")
+        #expect(v[2] == .string("403"))
+        #expect(v[3]?.description == "-0.5")
+    }
+
+    @Test func theLastDuplicateKeyWins() throws {
+        let v = try #require(values(#"{"a":{"b":1,"c":2},"a":{"b":3}}"#, ["a.b", "a.c"]))
+        #expect(v == [.number(JSONNumber(integer: 3)), nil])
+    }
+
+    @Test(arguments: [
+        ("not json", "not valid JSON"), ("[1,2]", "not a JSON object"), ("\"s\"", "not a JSON object"),
+        ("{\"a\":1", "not valid JSON"), ("{\"a\":[1,2}", "not valid JSON"), ("NaN", "not valid JSON"),
+        ("{\"a\":\"\u{7}\"}", "not valid JSON"),
+    ])
+    func rejects(_ line: String, _ reason: String) {
+        let (p, _) = parser(["a"])
+        guard case .rejected(let why) = p.parse(Array(line.utf8)) else {
+            Issue.record("accepted \(line)")
+            return
+        }
+        #expect(why.contains(reason), "\(why)")
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        let (p, _) = parser(["a"])
+        var bytes = Array(#"{"a":""#.utf8)
+        bytes += [0xC3, 0x28]
+        bytes += Array(#""}"#.utf8)
+        guard case .rejected(let why) = p.parse(bytes) else {
+            Issue.record("accepted invalid UTF-8")
+            return
+        }
+        #expect(why.contains("UTF-8") || why.contains("UTF8"), "\(why)")
+    }
+
+    @Test func slotsResetBetweenEvents() {
+        let (p, slots) = parser(["a"])
+        #expect(p.parse(Array(#"{"a":1}"#.utf8)) == .event)
+        #expect(!p.value(at: slots[0]).isMissing)
+        #expect(p.parse(Array(#"{"b":1}"#.utf8)) == .event)
+        #expect(p.value(at: slots[0]).isMissing)
+    }
+}
+
+struct FieldPathTests {
+    @Test func scopes() throws {
+        let p = try #require(FieldPath("envelope.meta.serviceProviderRegion"))
+        #expect(p.scope == .envelope)
+        #expect(p.segments == ["meta", "serviceProviderRegion"])
+        #expect(FieldPath("initiator.host.address")?.scope == .event)
+    }
+
+    @Test(arguments: ["", ".", "a..b", ".a", "a.", "envelope"])
+    func invalid(_ text: String) {
+        #expect(FieldPath(text) == nil)
+    }
+}
