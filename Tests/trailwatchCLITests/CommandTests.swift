@@ -59,8 +59,8 @@ struct CommandTests {
         let bad = try CLI.run(["check", "--rules", "bad.json"], in: dir)
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("bad.json:1:19: \"id\": \"A\" is not a valid rule id"))
-        #expect(bad.stderr.contains("bad.json:1:37: \"severity\": expected one of"))
-        #expect(bad.stderr.contains("bad.json:1:108: \"window\": not a member of a \"every\" rule"))
+        #expect(bad.stderr.contains("bad.json:1:36: \"severity\": expected one of"))
+        #expect(bad.stderr.contains("bad.json:1:100: \"window\": not a member of an \"every\" rule"))
     }
 
     @Test func versionAndHelp() throws {
@@ -76,11 +76,12 @@ struct CommandTests {
         let dir = try setUp()
         let test = """
         {"rule_files": ["rules.json"], "tests": [
-          {"name": "passes", "events_file": "events.jsonl", "alerts": [{"rule": "fail", "events": ["a"]}]},
+          {"name": "passes", "events_file": "good.jsonl", "alerts": [{"rule": "fail", "events": ["good.jsonl:1"]}]},
           {"name": "fails", "events": [{"outcome": "failure"}], "alerts": []}
         ]}
         """
         try Data(test.utf8).write(to: dir.appendingPathComponent("x.test.json"))
+        try Data("{\"outcome\": \"failure\"}\n".utf8).write(to: dir.appendingPathComponent("good.jsonl"))
         let r = try CLI.run(["test", "."], in: dir)
         #expect(r.status == 1)
         #expect(r.stdout.contains("ok    ./x.test.json: passes"))
@@ -91,6 +92,6 @@ struct CommandTests {
             .write(to: dir.appendingPathComponent("bad.test.json"))
         let bad = try CLI.run(["test", "bad.test.json"], in: dir)
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("bad.test.json:1:56: \"rul\": unknown member of an expected alert"))
+        #expect(bad.stderr.contains("bad.test.json:1:52: \"rul\": unknown member of an expected alert"))
     }
 }

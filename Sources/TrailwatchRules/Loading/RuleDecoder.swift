@@ -51,7 +51,8 @@ struct RuleDecoder {
         if let kind {
             for member in members where Self.kindMembers[member.key].map({ !$0.contains(kind) }) ?? false {
                 let owners = RuleKind.allCases.filter { Self.kindMembers[member.key]!.contains($0) }.map(\.rawValue)
-                report(member.keyLocation, "\"\(member.key)\": not a member of a \"\(kind.rawValue)\" rule (only \(owners.joined(separator: ", ")) rules take it)")
+                let article = kind == .every ? "an" : "a"
+                report(member.keyLocation, "\"\(member.key)\": not a member of \(article) \"\(kind.rawValue)\" rule (only \(owners.joined(separator: ", ")) rules take it)")
             }
         }
 
