@@ -55,8 +55,8 @@ public final class Engine {
         if movesWatermark { advanceWatermark(to: context.time, into: &alerts) }
         let slots = parser.slots
         let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot)
-        for position in index.candidates(slots) {
-            runtimes[position].process(event, into: &alerts)
+        index.withCandidates(slots) { positions in
+            for position in positions { runtimes[Int(position)].process(event, into: &alerts) }
         }
     }
 

@@ -19,6 +19,20 @@ struct GroupKey: Hashable, Sendable, Codable {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// Hashes the bytes in one call; the synthesized conformance would feed the hasher byte by byte.
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: GroupKey, b: GroupKey) -> Bool { a.bytes == b.bytes }
+
+    /// The canonical encoding of one value (`distinct` and `new-value` keep these).
+    init(value: tw_value) {
+        var out: [UInt8] = []
+        GroupKey.append(value, to: &out)
+        bytes = out
+    }
+
     /// Appends one value's canonical encoding (also used for `distinct` and `new-value` values).
     static func append(_ v: tw_value, to out: inout [UInt8]) {
         switch UInt32(v.kind) {

@@ -26,11 +26,14 @@ final class RuleIndex {
 
     private let requirements: [(rule: Int, requirement: Requirement?)]
     private let actionSlot: Int?
-    private let everyRule: [Int]
-    private var cache: [[UInt8]: [Int]] = [:]
+    private let everyRule: [Int32]
+    /// Action bytes → offset of its candidate list in `lists`.
+    private var cache = ByteKeyTable()
+    /// Candidate lists, each stored as its count followed by the rule positions.
+    private var lists: [Int32] = []
     private static let cacheLimit = 100_000
 
-    /// `rules` are the runnable rules, in load order (their positions are what `candidates` returns).
+    /// `rules` are the runnable rules, in load order (their positions are what `candidates` gives).
     init(rules: [CompiledRule], schema: EventSchema, indexed: Bool = true) {
         let action = FieldPath("action")!
         var reqs: [(Int, Requirement?)] = []
@@ -39,25 +42,38 @@ final class RuleIndex {
         }
         requirements = reqs
         actionSlot = indexed && reqs.contains { $0.1 != nil } ? schema.slot(for: action) : nil
-        everyRule = Array(rules.indices)
+        everyRule = rules.indices.map(Int32.init)
     }
 
-    /// Positions (in load order) of the rules that may match the current event.
-    func candidates(_ slots: UnsafePointer<tw_value>) -> [Int] {
-        guard let actionSlot else { return everyRule }
+    /// Calls `body` with the positions (in load order) of the rules that may match the current event.
+    @inline(__always)
+    func withCandidates(_ slots: UnsafePointer<tw_value>, _ body: (UnsafeBufferPointer<Int32>) -> Void) {
+        guard let actionSlot else { return everyRule.withUnsafeBufferPointer(body) }
         let v = slots[actionSlot]
-        guard UInt32(v.kind) == TW_STRING.rawValue else { return compute(v) }
-        let key = Array(UnsafeRawBufferPointer(start: v.ptr, count: v.len))
-        if let hit = cache[key] { return hit }
-        let result = compute(v)
-        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[key] = result
-        return result
+        guard UInt32(v.kind) == TW_STRING.rawValue else { return compute(v).withUnsafeBufferPointer(body) }
+        let key = UnsafeRawBufferPointer(start: v.ptr, count: v.len)
+        let offset: Int
+        if let hit = cache.value(for: key) {
+            offset = Int(hit)
+        } else {
+            if cache.count >= Self.cacheLimit {
+                cache.removeAll()
+                lists.removeAll(keepingCapacity: true)
+            }
+            let result = compute(v)
+            offset = lists.count
+            lists.append(Int32(result.count))
+            lists.append(contentsOf: result)
+            cache.insert(key, value: Int32(offset))
+        }
+        lists.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + Int(all[offset]))]))
+        }
     }
 
-    private func compute(_ v: tw_value) -> [Int] {
+    private func compute(_ v: tw_value) -> [Int32] {
         requirements.compactMap { entry in
-            (entry.requirement.map { $0.accepts(v) } ?? true) ? entry.rule : nil
+            (entry.requirement.map { $0.accepts(v) } ?? true) ? Int32(entry.rule) : nil
         }
     }
 

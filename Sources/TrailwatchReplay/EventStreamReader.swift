@@ -90,7 +90,7 @@ public final class EventStreamReader {
             var movesWatermark = false
             let t = parser.slots[timeSlot]
             if t.kind == UInt8(TW_STRING.rawValue),
-               let time = EventTime.parse(UnsafeBufferPointer(start: UnsafeRawPointer(t.ptr)?.assumingMemoryBound(to: UInt8.self), count: t.len)) {
+               let time = EventTime.parse(UnsafeRawBufferPointer(start: t.ptr, count: t.len)) {
                 streamTime = time
                 movesWatermark = true
             }

@@ -6,7 +6,7 @@ public enum EventTime {
     /// Parses RFC 3339 (`Z`, `±hh:mm`, or `±hhmm`; 0 to 9 fractional digits), as Activity Tracker writes it.
     ///
     /// Returns nil for anything else, including impossible dates (`2026-02-30`), hour 24 and second 60.
-    public static func parse<Bytes: Collection<UInt8>>(_ text: Bytes) -> Int64? where Bytes.Index == Int {
+    public static func parse(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var p = text.startIndex
         let end = text.endIndex
         func digits(_ n: Int) -> Int? {
@@ -65,6 +65,11 @@ public enum EventTime {
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
+    }
+
+    /// The same, on bytes in place (the per-event path: no generic collection, no copy).
+    public static func parse(_ text: UnsafeRawBufferPointer) -> Int64? {
+        parse(UnsafeBufferPointer(start: text.baseAddress?.assumingMemoryBound(to: UInt8.self), count: text.count))
     }
 
     public static func parse(_ text: String) -> Int64? {

@@ -4,15 +4,14 @@ import TrailwatchCore
 /// `distinct`: at least `count` different values of `field` within `window` (rules.md §5).
 final class DistinctRule: RuleRuntime {
     /// For each value (canonical bytes), the latest event that carried it.
-    struct State: Codable { var values: [[UInt8]: EventRef] = [:] }
+    struct State: Codable { var values: [GroupKey: EventRef] = [:] }
 
     private var groups: [GroupKey: GroupEntry<State>] = [:]
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let v = event.slots[rule.fieldSlot!]
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }  // without the field nothing changes
-        var valueKey: [UInt8] = []
-        GroupKey.append(v, to: &valueKey)
+        let valueKey = GroupKey(value: v)
         let key = groupKey(event)
         var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: State())
         let ref = event.ref

@@ -3,7 +3,7 @@ import TrailwatchCore
 
 /// `new-value`: the first time a group sees a value of `field`, after the learning period (rules.md §5).
 final class NewValueRule: RuleRuntime {
-    private var groups: [GroupKey: GroupEntry<Set<[UInt8]>>] = [:]
+    private var groups: [GroupKey: GroupEntry<Set<GroupKey>>] = [:]
     /// Time of the first matching event the rule saw, in any group.
     private var firstSeen: Int64?
 
@@ -12,8 +12,7 @@ final class NewValueRule: RuleRuntime {
         if firstSeen == nil { firstSeen = t }
         let v = event.slots[rule.fieldSlot!]
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }
-        var valueKey: [UInt8] = []
-        GroupKey.append(v, to: &valueKey)
+        let valueKey = GroupKey(value: v)
         let key = groupKey(event)
         var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: [])
         if entry.state.insert(valueKey).inserted, t >= firstSeen! &+ rule.definition.learn {
