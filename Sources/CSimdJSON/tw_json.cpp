@@ -192,9 +192,13 @@ extern "C" int tw_extract(tw_extractor *e, const char *buf, size_t len, size_t c
         e->error = error_message(err);
         return TW_NOT_JSON;
     }
-    if (root.type() != dom::element_type::OBJECT) {
-        e->error = "not a JSON object";
-        return TW_NOT_OBJECT;
+    switch (root.type()) {
+        case dom::element_type::OBJECT: break;
+        case dom::element_type::ARRAY: e->error = "an array"; return TW_NOT_OBJECT;
+        case dom::element_type::STRING: e->error = "a string"; return TW_NOT_OBJECT;
+        case dom::element_type::NULL_VALUE: e->error = "null"; return TW_NOT_OBJECT;
+        case dom::element_type::BOOL: e->error = "a boolean"; return TW_NOT_OBJECT;
+        default: e->error = "a number"; return TW_NOT_OBJECT;
     }
     // The Activity Tracker envelope: a top-level "payload" object is the event (the last one wins,
     // as with any duplicate key).

@@ -84,4 +84,35 @@ public final class Engine {
             (ruleByIndex[deadline.rule] as? AbsenceRule)?.fireIfCurrent(deadline, into: &alerts)
         }
     }
+
+    /// The state of every running rule and the watermark.
+    public func snapshot() throws -> EngineSnapshot {
+        EngineSnapshot(
+            version: EngineSnapshot.currentVersion, watermark: watermark, alertsSent: output.sent,
+            alertsSuppressed: output.suppressed,
+            rules: try runtimes.map {
+                RuleSnapshot(rule: $0.rule.id, fingerprint: $0.rule.definition.fingerprint, state: try $0.snapshotState())
+            })
+    }
+
+    /// Loads saved state into a fresh engine. Rules whose id and fingerprint match get their state back;
+    /// the ids of the others (changed, new) are returned: they start empty.
+    @discardableResult
+    public func restore(_ snapshot: EngineSnapshot) throws -> [String] {
+        guard snapshot.version == EngineSnapshot.currentVersion else {
+            throw SnapshotError.unsupportedVersion(snapshot.version)
+        }
+        let saved = Dictionary(snapshot.rules.map { ($0.rule, $0) }, uniquingKeysWith: { _, last in last })
+        var reset: [String] = []
+        for runtime in runtimes {
+            if let rule = saved[runtime.rule.id], rule.fingerprint == runtime.rule.definition.fingerprint {
+                try runtime.restoreState(rule.state)
+            } else {
+                reset.append(runtime.rule.id)
+            }
+        }
+        watermark = snapshot.watermark
+        output.restoreCounts(sent: snapshot.alertsSent, suppressed: snapshot.alertsSuppressed)
+        return reset
+    }
 }

@@ -1,4 +1,5 @@
 import CSimdJSON
+import Foundation
 import TrailwatchCore
 import TrailwatchEvents
 
@@ -25,6 +26,18 @@ struct GroupKey: Hashable, Sendable, Codable {
     }
 
     static func == (a: GroupKey, b: GroupKey) -> Bool { a.bytes == b.bytes }
+
+    /// Saved as base64 text (compact, and any byte survives).
+    init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let data = Data(base64Encoded: text) else { throw SnapshotError.corrupt("group key is not base64") }
+        bytes = [UInt8](data)
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(Data(bytes).base64EncodedString())
+    }
 
     /// The canonical encoding of one value (`distinct` and `new-value` keep these).
     init(value: tw_value) {

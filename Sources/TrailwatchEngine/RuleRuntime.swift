@@ -1,4 +1,5 @@
 import CSimdJSON
+import Foundation
 import TrailwatchCore
 import TrailwatchEvents
 import TrailwatchRules
@@ -16,6 +17,21 @@ struct GroupEntry<State> {
     var members: [JSONMember]
     var suppression = Suppression()
     var state: State
+}
+
+/// A group as saved: members as compact JSON text, so their order and number forms survive.
+struct GroupSnapshot<State: Codable>: Codable {
+    var key: GroupKey
+    var members: String
+    var suppression: Suppression
+    var state: State
+}
+
+/// A rule's saved state: its groups, and what the kind keeps across groups.
+struct KindSnapshot<State: Codable>: Codable {
+    var groups: [GroupSnapshot<State>]
+    /// `new-value`: time of the first matching event.
+    var firstSeen: Int64?
 }
 
 /// The evaluation of one rule: its kind's logic over per-group state.
@@ -38,6 +54,12 @@ class RuleRuntime {
 
     func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {}
 
+    /// The rule's state as JSON (see `KindRuntime`).
+    func snapshotState() throws -> Data { Data() }
+
+    /// Replaces the rule's state with a saved one.
+    func restoreState(_ data: Data) throws {}
+
     /// The current event's group key and, for a new group, its members.
     func groupKey(_ event: CurrentEvent) -> GroupKey {
         rule.groupSlots.isEmpty ? .none : GroupKey(slots: event.slots, groupSlots: rule.groupSlots)
@@ -55,10 +77,46 @@ class RuleRuntime {
     }
 }
 
+/// A rule runtime whose per-group state is `State`: the groups table, and saving and restoring it.
+class KindRuntime<State: Codable>: RuleRuntime {
+    var groups: [GroupKey: GroupEntry<State>] = [:]
+    /// Kinds that keep something across groups save it here (`new-value`'s first time).
+    var firstSeen: Int64?
+
+    override func snapshotState() throws -> Data {
+        let saved = groups.map { key, entry in
+            GroupSnapshot(key: key, members: JSONValue.object(entry.members).description, suppression: entry.suppression,
+                          state: entry.state)
+        }.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }
+        return try JSONEncoder().encode(KindSnapshot(groups: saved, firstSeen: firstSeen))
+    }
+
+    override func restoreState(_ data: Data) throws {
+        let saved = try JSONDecoder().decode(KindSnapshot<State>.self, from: data)
+        groups.removeAll()
+        for group in saved.groups {
+            guard case .object(let members)? = JSONValue(jsonText: group.members) else {
+                throw SnapshotError.corrupt("group members of rule \(rule.id) are not a JSON object")
+            }
+            groups[group.key] = GroupEntry(members: members, suppression: group.suppression, state: group.state)
+        }
+        firstSeen = saved.firstSeen
+        restored()
+    }
+
+    /// Called after a restore, for kinds that derive something from their groups.
+    func restored() {}
+}
+
 /// Makes alerts from firings: suppression, stable ids, summaries.
 final class AlertFactory {
     private(set) var sent = 0
     private(set) var suppressed = 0
+
+    func restoreCounts(sent: Int, suppressed: Int) {
+        self.sent = sent
+        self.suppressed = suppressed
+    }
 
     func emit(rule: CompiledRule, members: [JSONMember], suppression: inout Suppression, time: Int64, count: Int,
               events: [EventRef], slots: UnsafePointer<tw_value>?, into alerts: inout [Alert]) {

@@ -36,7 +36,7 @@ public final class EventParser {
         let rc = tw_extract(extractor, base, line.count, readable)
         switch rc {
         case Int32(TW_OK): return .event
-        case Int32(TW_NOT_OBJECT): return .rejected("not a JSON object")
+        case Int32(TW_NOT_OBJECT): return .rejected("not a JSON object but " + String(cString: tw_last_error(extractor)))
         default: return .rejected("not valid JSON: " + String(cString: tw_last_error(extractor)))
         }
     }

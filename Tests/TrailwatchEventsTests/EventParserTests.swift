@@ -60,7 +60,7 @@ struct EventParserTests {
     }
 
     @Test(arguments: [
-        ("not json", "not valid JSON"), ("[1,2]", "not a JSON object"), ("\"s\"", "not a JSON object"),
+        ("not json", "not valid JSON"), ("[1,2]", "not a JSON object but an array"), ("\"s\"", "not a JSON object but a string"),
         ("{\"a\":1", "not valid JSON"), ("{\"a\":[1,2}", "not valid JSON"), ("NaN", "not valid JSON"),
         ("{\"a\":\"\u{7}\"}", "not valid JSON"),
     ])

@@ -6,7 +6,7 @@ import Testing
 struct LineReaderTests {
     func lines(of content: [UInt8], chunk: Int, max: Int) throws -> [String] {
         let path = NSTemporaryDirectory() + "linereader-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: path, contents: Data(content))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(content))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let fd = open(path, O_RDONLY)
         defer { close(fd) }

@@ -15,7 +15,7 @@ struct EventStreamReaderTests {
 
     func tempFile(_ text: String) -> String {
         let path = NSTemporaryDirectory() + "stream-\(UUID().uuidString).jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 

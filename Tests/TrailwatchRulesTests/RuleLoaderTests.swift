@@ -10,7 +10,7 @@ struct RuleLoaderTests {
     func write(_ relative: String, _ text: String) {
         let path = dir + "/" + relative
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     }
 
     func errors(_ text: String) -> [String] {

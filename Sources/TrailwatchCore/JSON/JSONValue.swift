@@ -124,6 +124,12 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Parses compact JSON text written by `description` (saved state); nil when it is not JSON.
+    public init?(jsonText: String) {
+        guard let node = try? JSONDocumentParser.parse(Array(jsonText.utf8), file: "state") else { return nil }
+        self = node.value
+    }
+
     /// The member named `key` (the last one, as JSON parsers do with duplicates).
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
@@ -146,3 +152,4 @@ public struct JSONMember: Sendable, Hashable {
         self.value = value
     }
 }
+

@@ -1,16 +1,16 @@
 import TrailwatchCore
 import TrailwatchRules
 
+/// An `absence` group: its latest matching event, and whether it already fired for it.
+struct AbsenceState: Codable {
+    var last: EventRef
+    var fired = false
+}
+
 /// `absence`: a group that saw matching events goes `window` without one (rules.md §5).
 ///
 /// Deadlines live in the engine's queue; this keeps each group's latest event and whether it fired.
-final class AbsenceRule: RuleRuntime {
-    struct State: Codable {
-        var last: EventRef
-        var fired = false
-    }
-
-    private var groups: [GroupKey: GroupEntry<State>] = [:]
+final class AbsenceRule: KindRuntime<AbsenceState> {
     let deadlines: DeadlineQueue
 
     init(rule: CompiledRule, output: AlertFactory, deadlines: DeadlineQueue) {
@@ -24,9 +24,9 @@ final class AbsenceRule: RuleRuntime {
         if let existing = groups[key], t < existing.state.last.time { return }  // older than last: ignored
         let ref = event.ref
         if groups[key] == nil {
-            groups[key] = GroupEntry(members: members(event), state: State(last: ref))
+            groups[key] = GroupEntry(members: members(event), state: AbsenceState(last: ref))
         } else {
-            groups[key]!.state = State(last: ref)
+            groups[key]!.state = AbsenceState(last: ref)
         }
         deadlines.push(Deadline(time: t &+ rule.definition.window, rule: rule.index, group: key, last: ref))
     }
@@ -40,5 +40,13 @@ final class AbsenceRule: RuleRuntime {
     }
 
     func members(of group: GroupKey) -> [JSONMember] { groups[group]?.members ?? [] }
+
+    /// Deadlines are not saved: each group that has not fired for its `last` is armed again.
+    override func restored() {
+        for (key, entry) in groups where !entry.state.fired {
+            deadlines.push(Deadline(time: entry.state.last.time &+ rule.definition.window, rule: rule.index, group: key,
+                                    last: entry.state.last))
+        }
+    }
 
 }

@@ -1,19 +1,18 @@
 import CSimdJSON
 import TrailwatchCore
 
-/// `distinct`: at least `count` different values of `field` within `window` (rules.md §5).
-final class DistinctRule: RuleRuntime {
-    /// For each value (canonical bytes), the latest event that carried it.
-    struct State: Codable { var values: [GroupKey: EventRef] = [:] }
+/// For each value of a `distinct` group (canonical bytes), the latest event that carried it.
+struct DistinctState: Codable { var values: [GroupKey: EventRef] = [:] }
 
-    private var groups: [GroupKey: GroupEntry<State>] = [:]
+/// `distinct`: at least `count` different values of `field` within `window` (rules.md §5).
+final class DistinctRule: KindRuntime<DistinctState> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let v = event.slots[rule.fieldSlot!]
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }  // without the field nothing changes
         let valueKey = GroupKey(value: v)
         let key = groupKey(event)
-        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: State())
+        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: DistinctState())
         let ref = event.ref
         if let old = entry.state.values[valueKey], old.time > ref.time {
             // keep the later time and its event

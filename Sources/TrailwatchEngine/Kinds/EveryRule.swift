@@ -1,12 +1,14 @@
 import TrailwatchCore
 
+/// `every` keeps nothing per group but suppression.
+struct EveryState: Codable {}
+
 /// `every`: each matching event fires at its own time, count 1 (rules.md §5).
-final class EveryRule: RuleRuntime {
-    private var groups: [GroupKey: GroupEntry<Void>] = [:]
+final class EveryRule: KindRuntime<EveryState> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let key = groupKey(event)
-        if groups[key] == nil { groups[key] = GroupEntry(members: members(event), state: ()) }
+        if groups[key] == nil { groups[key] = GroupEntry(members: members(event), state: EveryState()) }
         fire(&groups[key]!, time: event.context.time, count: 1, events: [event.ref], slots: event.slots, into: &alerts)
     }
 }

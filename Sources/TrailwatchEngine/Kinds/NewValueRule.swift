@@ -2,10 +2,7 @@ import CSimdJSON
 import TrailwatchCore
 
 /// `new-value`: the first time a group sees a value of `field`, after the learning period (rules.md §5).
-final class NewValueRule: RuleRuntime {
-    private var groups: [GroupKey: GroupEntry<Set<GroupKey>>] = [:]
-    /// Time of the first matching event the rule saw, in any group.
-    private var firstSeen: Int64?
+final class NewValueRule: KindRuntime<Set<GroupKey>> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let t = event.context.time

@@ -1,14 +1,13 @@
 import TrailwatchCore
 
-/// `sequence`: the steps in order within `window` of the first (rules.md §5).
-final class SequenceRule: RuleRuntime {
-    /// The group's one partial match.
-    struct Partial: Codable {
-        var start: Int64
-        var events: [EventRef]
-    }
+/// A `sequence` group's one partial match.
+struct SequencePartial: Codable {
+    var start: Int64
+    var events: [EventRef]
+}
 
-    private var groups: [GroupKey: GroupEntry<Partial?>] = [:]
+/// `sequence`: the steps in order within `window` of the first (rules.md §5).
+final class SequenceRule: KindRuntime<SequencePartial?> {
     /// Groups holding a partial match; while zero, events that match no step cannot change anything.
     private var open = 0
 
@@ -35,9 +34,13 @@ final class SequenceRule: RuleRuntime {
             }
         } else {
             if let partial = entry.state, t &- partial.start > window { entry.state = nil }
-            if steps[0].evaluate(event.slots) { entry.state = Partial(start: t, events: [event.ref]) }
+            if steps[0].evaluate(event.slots) { entry.state = SequencePartial(start: t, events: [event.ref]) }
         }
         if entry.state != nil { open += 1 }
         groups[key] = entry
+    }
+
+    override func restored() {
+        open = groups.values.filter { $0.state != nil }.count
     }
 }

@@ -1,15 +1,14 @@
 import TrailwatchCore
 
-/// `threshold`: at least `count` matching events within `window` of the latest one (rules.md §5).
-final class ThresholdRule: RuleRuntime {
-    /// The kept events of a group; times are compared, ids listed when it fires.
-    struct State: Codable { var kept: [EventRef] = [] }
+/// The kept events of a `threshold` group; times are compared, ids listed when it fires.
+struct ThresholdState: Codable { var kept: [EventRef] = [] }
 
-    private var groups: [GroupKey: GroupEntry<State>] = [:]
+/// `threshold`: at least `count` matching events within `window` of the latest one (rules.md §5).
+final class ThresholdRule: KindRuntime<ThresholdState> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let key = groupKey(event)
-        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: State())
+        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: ThresholdState())
         let ref = event.ref
         entry.state.kept.append(ref)
         let latest = entry.state.kept.reduce(Int64.min) { max($0, $1.time) }
