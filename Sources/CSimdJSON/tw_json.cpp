@@ -33,7 +33,12 @@ bool allDigits(std::string_view s) {
 struct tw_plan {
     std::vector<Node> nodes{Node{}, Node{}};  // 0: event root, 1: envelope root
     int32_t slotCount = 0;
+    std::vector<bool> keepText;  // per slot
 };
+
+extern "C" void tw_plan_keep_text(tw_plan *plan, int32_t slot) {
+    if (slot >= 0 && size_t(slot) < plan->keepText.size()) plan->keepText[slot] = true;
+}
 
 extern "C" tw_plan *tw_plan_new(void) { return new tw_plan(); }
 extern "C" void tw_plan_free(tw_plan *plan) { delete plan; }
@@ -63,6 +68,7 @@ extern "C" int32_t tw_plan_add(tw_plan *plan, int32_t scope, const char *const *
     Node &leaf = plan->nodes[current];
     if (leaf.slot < 0) {
         leaf.slot = plan->slotCount++;
+        plan->keepText.push_back(false);
         for (int32_t node : visited) plan->nodes[node].subtreeSlots.push_back(leaf.slot);
     }
     return leaf.slot;
@@ -70,6 +76,7 @@ extern "C" int32_t tw_plan_add(tw_plan *plan, int32_t scope, const char *const *
 
 struct tw_extractor {
     std::vector<Node> nodes;
+    std::vector<bool> keepText;
     std::vector<tw_value> slots;
     std::vector<uint32_t> visitedIn;  // per node: the generation of the event that last visited it
     uint32_t generation = 0;
@@ -111,9 +118,11 @@ void tw_extractor::set(int32_t slot, dom::element value) {
         }
         case dom::element_type::OBJECT:
         case dom::element_type::ARRAY: {
-            texts.push_back(simdjson::minify(value));
             out.kind = value.type() == dom::element_type::OBJECT ? TW_OBJECT : TW_ARRAY;
-            out.ptr = texts.back().data(); out.len = texts.back().size();
+            if (keepText[slot]) {
+                texts.push_back(simdjson::minify(value));
+                out.ptr = texts.back().data(); out.len = texts.back().size();
+            }
             break;
         }
     }
@@ -131,8 +140,14 @@ void tw_extractor::walkChildren(dom::element value, int32_t node) {
     switch (value.type()) {
         case dom::element_type::OBJECT:
             for (dom::key_value_pair field : dom::object(value)) {
+                const std::string_view key = field.key;
                 for (const auto &child : n.children) {
-                    if (child.first == field.key) { walk(field.value, child.second); break; }
+                    const std::string &name = child.first;
+                    if (name.size() == key.size() && (key.empty() || name[0] == key[0]) &&
+                        std::memcmp(name.data(), key.data(), key.size()) == 0) {
+                        walk(field.value, child.second);
+                        break;
+                    }
                 }
             }
             break;
@@ -166,6 +181,7 @@ void tw_extractor::walkChildren(dom::element value, int32_t node) {
 extern "C" tw_extractor *tw_extractor_new(const tw_plan *plan) {
     auto *e = new tw_extractor();
     e->nodes = plan->nodes;
+    e->keepText = plan->keepText;
     e->slots.assign(static_cast<size_t>(plan->slotCount), tw_value{});
     e->visitedIn.assign(plan->nodes.size(), 0);
     return e;

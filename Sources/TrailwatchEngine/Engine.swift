@@ -14,6 +14,7 @@ public final class Engine {
     private let deadlines = DeadlineQueue()
     private let output = AlertFactory()
     private let idSlot: Int
+    private let results: TestResults
 
     /// The greatest event time seen (replay) or the clock (live); nil before the first event.
     public private(set) var watermark: Int64?
@@ -31,6 +32,7 @@ public final class Engine {
     init(ruleSet: CompiledRuleSet, only: Set<String>?, indexed: Bool) {
         self.ruleSet = ruleSet
         idSlot = ruleSet.schema.idSlot
+        results = TestResults(table: ruleSet.tests)
         let runnable = ruleSet.rules.filter { $0.definition.enabled && (only?.contains($0.id) ?? true) }
         let output = self.output
         let deadlines = self.deadlines
@@ -54,7 +56,8 @@ public final class Engine {
     public func process(_ parser: EventParser, context: EventContext, movesWatermark: Bool, into alerts: inout [Alert]) {
         if movesWatermark { advanceWatermark(to: context.time, into: &alerts) }
         let slots = parser.slots
-        let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot)
+        results.nextEvent()
+        let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot, results: results)
         index.withCandidates(slots) { positions in
             for position in positions { runtimes[Int(position)].process(event, into: &alerts) }
         }

@@ -1,5 +1,6 @@
 import CSimdJSON
 import TrailwatchEvents
+import TrailwatchRules
 
 /// What the engine needs to know about the current event besides its values.
 public struct EventContext {
@@ -37,6 +38,11 @@ struct CurrentEvent {
     let slots: UnsafePointer<tw_value>
     let context: EventContext
     let idSlot: Int
+    /// This event's test results, shared by every rule (a test is evaluated once per event).
+    let results: TestResults
+
+    @inline(__always)
+    func satisfies(_ condition: CompiledCondition) -> Bool { condition.evaluate(slots, results) }
 
     var ref: EventRef {
         let v = slots[idSlot]

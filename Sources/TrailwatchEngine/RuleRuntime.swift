@@ -48,7 +48,7 @@ class RuleRuntime {
     }
 
     func process(_ event: CurrentEvent, into alerts: inout [Alert]) {
-        if let match = rule.match, !match.evaluate(event.slots) { return }
+        if let match = rule.match, !event.satisfies(match) { return }
         matched(event, into: &alerts)
     }
 

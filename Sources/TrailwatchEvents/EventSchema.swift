@@ -19,12 +19,23 @@ public final class EventSchema {
         _ = slot(for: FieldPath("id")!)
     }
 
+    /// Slots whose object and array values must come out as JSON text.
+    private var textSlots: Set<Int> = []
+
     /// The slot for `path`, registering it on first use.
-    public func slot(for path: FieldPath) -> Int {
-        if let s = slots[path] { return s }
-        let s = paths.count
-        slots[path] = s
-        paths.append(path)
+    ///
+    /// `keepingText`: the value is shown or compared as a whole (group keys, `field`, templates), so objects
+    /// and arrays there must be written out as JSON text; tests never need it (no operator matches an object).
+    public func slot(for path: FieldPath, keepingText: Bool = false) -> Int {
+        let s: Int
+        if let existing = slots[path] {
+            s = existing
+        } else {
+            s = paths.count
+            slots[path] = s
+            paths.append(path)
+        }
+        if keepingText { textSlots.insert(s) }
         return s
     }
 
@@ -44,6 +55,7 @@ public final class EventSchema {
             }
             precondition(Int(slot) == expected, "path slots must be assigned in registration order")
         }
+        for slot in textSlots { tw_plan_keep_text(plan, Int32(slot)) }
         return plan
     }
 }

@@ -6,8 +6,8 @@ import TrailwatchCore
 struct EventParserTests {
     let schema = EventSchema()
 
-    func parser(_ paths: [String]) -> (EventParser, [Int]) {
-        let slots = paths.map { schema.slot(for: FieldPath($0)!) }
+    func parser(_ paths: [String], keepingText: Bool = true) -> (EventParser, [Int]) {
+        let slots = paths.map { schema.slot(for: FieldPath($0)!, keepingText: keepingText) }
         return (EventParser(schema: schema), slots)
     }
 
@@ -44,6 +44,16 @@ struct EventParserTests {
         let v = try #require(values(#"{"target":{"id":"t","tags":["x",{"k":null}]}}"#, ["target", "target.tags"]))
         #expect(v[0] == .object([JSONMember("id", .string("t")), JSONMember("tags", .array([.string("x"), .object([JSONMember("k", .null)])]))]))
         #expect(v[1] == .array([.string("x"), .object([JSONMember("k", .null)])]))
+    }
+
+    @Test func objectTextOnlyWhereNeeded() throws {
+        let (p, slots) = parser(["target"], keepingText: false)
+        #expect(p.parse(Array(#"{"target":{"id":"t"}}"#.utf8)) == .event)
+        guard case .object(let text) = p.value(at: slots[0]) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(text.count == 0)
     }
 
     @Test func numbersKeepTheirForm() throws {

@@ -41,6 +41,9 @@ void tw_plan_free(tw_plan *plan);
    The same path added twice returns the same slot. */
 int32_t tw_plan_add(tw_plan *plan, int32_t scope, const char *const *segments, const size_t *lengths, size_t count);
 size_t tw_plan_slot_count(const tw_plan *plan);
+/* Object and array values at `slot` are written out as compact JSON text (group keys, templates need
+   it); other slots only record the kind, since no operator matches an object or an array. */
+void tw_plan_keep_text(tw_plan *plan, int32_t slot);
 
 typedef struct tw_extractor tw_extractor;
 

@@ -13,7 +13,7 @@ final class SequenceRule: KindRuntime<SequencePartial?> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let steps = rule.steps
-        let matchesAnyStep = steps.contains { $0.evaluate(event.slots) }
+        let matchesAnyStep = steps.contains { event.satisfies($0) }
         if !matchesAnyStep && open == 0 { return }
         let key = groupKey(event)
         if !matchesAnyStep {
@@ -24,7 +24,7 @@ final class SequenceRule: KindRuntime<SequencePartial?> {
         let window = rule.definition.window
         if entry.state != nil { open -= 1 }
 
-        if var partial = entry.state, steps[partial.events.count].evaluate(event.slots), t &- partial.start <= window {
+        if var partial = entry.state, event.satisfies(steps[partial.events.count]), t &- partial.start <= window {
             partial.events.append(event.ref)
             if partial.events.count == steps.count {
                 entry.state = nil
@@ -34,7 +34,7 @@ final class SequenceRule: KindRuntime<SequencePartial?> {
             }
         } else {
             if let partial = entry.state, t &- partial.start > window { entry.state = nil }
-            if steps[0].evaluate(event.slots) { entry.state = SequencePartial(start: t, events: [event.ref]) }
+            if event.satisfies(steps[0]) { entry.state = SequencePartial(start: t, events: [event.ref]) }
         }
         if entry.state != nil { open += 1 }
         groups[key] = entry

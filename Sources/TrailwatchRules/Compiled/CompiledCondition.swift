@@ -1,48 +1,141 @@
 import CSimdJSON
+import TrailwatchCore
 import TrailwatchEvents
 
-/// A condition bound to the schema's slots, ready to evaluate against the current event.
-public indirect enum CompiledCondition: @unchecked Sendable {
-    case all([CompiledCondition])
-    case any([CompiledCondition])
-    case not(CompiledCondition)
-    case test(CompiledTest)
+/// Every distinct field test of a rule set, numbered so each is evaluated at most once per event.
+///
+/// Rules share tests (the pack's thirteen database rules all test the same list of services); two tests
+/// are the same when path, operator, operand and `ignore_case` are.
+public final class TestTable: @unchecked Sendable {  // filled while compiling, read-only afterwards
+    private var ids: [String: Int32] = [:]
+    private(set) var matchers: [ValueMatcher] = []
+    private(set) var slots: [Int32] = []
 
-    public init(_ condition: Condition, schema: EventSchema) {
-        switch condition {
-        case .all(let c): self = .all(c.map { CompiledCondition($0, schema: schema) })
-        case .any(let c): self = .any(c.map { CompiledCondition($0, schema: schema) })
-        case .not(let c): self = .not(CompiledCondition(c, schema: schema))
-        case .test(let t): self = .test(CompiledTest(t, schema: schema))
+    public var count: Int { matchers.count }
+
+    func intern(_ test: FieldTest, schema: EventSchema) -> Int32 {
+        let key = test.path.text + "\u{0}" + test.op.key + "\u{0}" + (test.ignoreCase ? "i" : "")
+        if let id = ids[key] { return id }
+        let id = Int32(matchers.count)
+        ids[key] = id
+        matchers.append(ValueMatcher.make(test.op, ignoreCase: test.ignoreCase))
+        slots.append(Int32(schema.slot(for: test.path)))
+        return id
+    }
+}
+
+/// Per-engine memory of the current event's test results (the engine calls `nextEvent` per event).
+public final class TestResults {
+    private let table: TestTable
+    private let matchers: UnsafeMutableBufferPointer<Unmanaged<ValueMatcher>>
+    private let slots: UnsafeMutableBufferPointer<Int32>
+    /// Per test: `generation << 1 | result` once evaluated for this event.
+    private let memo: UnsafeMutableBufferPointer<UInt32>
+    private var generation: UInt32 = 1
+
+    public init(table: TestTable) {
+        self.table = table
+        let n = max(table.count, 1)
+        matchers = .allocate(capacity: n)
+        _ = matchers.initialize(from: table.matchers.map { Unmanaged.passUnretained($0) })
+        slots = .allocate(capacity: n)
+        _ = slots.initialize(from: table.slots)
+        memo = .allocate(capacity: n)
+        memo.initialize(repeating: 0)
+    }
+
+    deinit {
+        matchers.deallocate()
+        slots.deallocate()
+        memo.deallocate()
+    }
+
+    /// Forgets the previous event's results.
+    @inline(__always)
+    public func nextEvent() {
+        generation &+= 1
+        if generation >= 1 << 31 {
+            generation = 1
+            memo.update(repeating: 0)
         }
     }
 
     @inline(__always)
-    public func evaluate(_ slots: UnsafePointer<tw_value>) -> Bool {
-        switch self {
-        case .all(let children):
-            for c in children where !c.evaluate(slots) { return false }
-            return true
-        case .any(let children):
-            for c in children where c.evaluate(slots) { return true }
-            return false
-        case .not(let child):
-            return !child.evaluate(slots)
-        case .test(let test):
-            return test.matcher.matches(slots[test.slot])
-        }
+    func result(_ id: Int32, _ values: UnsafePointer<tw_value>) -> Bool {
+        let i = Int(id)
+        let stored = memo[i]
+        if stored >> 1 == generation { return stored & 1 == 1 }
+        let value = values[Int(slots[i])]
+        let result = matchers[i]._withUnsafeGuaranteedRef { $0.matches(value) }
+        memo[i] = generation << 1 | (result ? 1 : 0)
+        return result
     }
 }
 
-/// One field test: the slot to read and the prepared operator.
-public struct CompiledTest: @unchecked Sendable {
-    public let slot: Int
-    public let path: FieldPath
-    public let matcher: ValueMatcher
+/// A condition bound to the schema, as a flat list of nodes: evaluation touches no reference counts.
+public final class CompiledCondition: @unchecked Sendable {  // immutable after init
+    struct Node {
+        enum Kind: UInt8 { case test, all, any, not }
+        var kind: Kind
+        /// `test`: the test id; otherwise the index of the first child in `children`.
+        var first: Int32
+        var count: Int32
+    }
 
-    public init(_ test: FieldTest, schema: EventSchema) {
-        slot = schema.slot(for: test.path)
-        path = test.path
-        matcher = ValueMatcher.make(test.op, ignoreCase: test.ignoreCase)
+    private var nodes: [Node] = []
+    private var children: [Int32] = []
+    private var root: Int32 = 0
+
+    init(_ condition: Condition, tests: TestTable, schema: EventSchema) {
+        root = add(condition, tests, schema)
+    }
+
+    private func add(_ condition: Condition, _ tests: TestTable, _ schema: EventSchema) -> Int32 {
+        let node: Node
+        switch condition {
+        case .test(let t):
+            node = Node(kind: .test, first: tests.intern(t, schema: schema), count: 0)
+        case .not(let c):
+            let child = add(c, tests, schema)
+            node = Node(kind: .not, first: Int32(children.count), count: 1)
+            children.append(child)
+        case .all(let list), .any(let list):
+            let ids = list.map { add($0, tests, schema) }
+            node = Node(kind: { if case .all = condition { return .all } else { return .any } }(),
+                        first: Int32(children.count), count: Int32(ids.count))
+            children += ids
+        }
+        nodes.append(node)
+        return Int32(nodes.count - 1)
+    }
+
+    /// Whether the current event (its values, and this engine's test results) satisfies the condition.
+    public func evaluate(_ values: UnsafePointer<tw_value>, _ results: TestResults) -> Bool {
+        nodes.withUnsafeBufferPointer { nodes in
+            children.withUnsafeBufferPointer { children in
+                Self.evaluate(root, nodes, children, values, results)
+            }
+        }
+    }
+
+    private static func evaluate(_ index: Int32, _ nodes: UnsafeBufferPointer<Node>, _ children: UnsafeBufferPointer<Int32>,
+                                 _ values: UnsafePointer<tw_value>, _ results: TestResults) -> Bool {
+        let node = nodes[Int(index)]
+        switch node.kind {
+        case .test:
+            return results.result(node.first, values)
+        case .not:
+            return !evaluate(children[Int(node.first)], nodes, children, values, results)
+        case .all:
+            for i in node.first..<node.first + node.count where !evaluate(children[Int(i)], nodes, children, values, results) {
+                return false
+            }
+            return true
+        case .any:
+            for i in node.first..<node.first + node.count where evaluate(children[Int(i)], nodes, children, values, results) {
+                return true
+            }
+            return false
+        }
     }
 }

@@ -13,13 +13,13 @@ public final class CompiledRule: @unchecked Sendable {
     public let fieldSlot: Int?
     public let summary: CompiledTemplate
 
-    init(_ definition: RuleDefinition, index: Int, schema: EventSchema) {
+    init(_ definition: RuleDefinition, index: Int, tests: TestTable, schema: EventSchema) {
         self.definition = definition
         self.index = index
-        match = definition.match.map { CompiledCondition($0, schema: schema) }
-        steps = definition.steps.map { CompiledCondition($0, schema: schema) }
-        groupSlots = definition.groupBy.map { schema.slot(for: $0) }
-        fieldSlot = definition.field.map { schema.slot(for: $0) }
+        match = definition.match.map { CompiledCondition($0, tests: tests, schema: schema) }
+        steps = definition.steps.map { CompiledCondition($0, tests: tests, schema: schema) }
+        groupSlots = definition.groupBy.map { schema.slot(for: $0, keepingText: true) }
+        fieldSlot = definition.field.map { schema.slot(for: $0, keepingText: true) }
         summary = CompiledTemplate(definition.summary, schema: schema)
     }
 
@@ -30,12 +30,16 @@ public final class CompiledRule: @unchecked Sendable {
 public final class CompiledRuleSet: @unchecked Sendable {
     public let rules: [CompiledRule]
     public let schema: EventSchema
+    /// Every distinct test of every rule; engines keep their per-event results in a `TestResults`.
+    public let tests: TestTable
 
     /// Compiles `definitions` in order. Disabled rules are kept (validated) but flagged for the engine to skip.
     public init(_ definitions: [RuleDefinition]) {
         let schema = EventSchema()
-        rules = definitions.enumerated().map { CompiledRule($1, index: $0, schema: schema) }
+        let tests = TestTable()
+        rules = definitions.enumerated().map { CompiledRule($1, index: $0, tests: tests, schema: schema) }
         self.schema = schema
+        self.tests = tests
     }
 
     public func makeParser() -> EventParser { EventParser(schema: schema) }
@@ -56,7 +60,7 @@ public struct CompiledTemplate: @unchecked Sendable {
         parts = template.parts.map {
             switch $0 {
             case .literal(let s): .literal(s)
-            case .field(let p): .field(schema.slot(for: p))
+            case .field(let p): .field(schema.slot(for: p, keepingText: true))
             case .group(let i): .group(i)
             case .count: .count
             case .rule: .rule

@@ -8,7 +8,7 @@ import Glibc
 ///
 /// RE2 takes Perl/Python syntax without backreferences and look-around; those are load errors.
 public final class LinearRegex: @unchecked Sendable {  // RE2 objects are immutable and thread-safe once built
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// Compiles `pattern`; `whole` anchors it at both ends (globs), otherwise it searches.
     public init(_ pattern: String, ignoreCase: Bool = false, whole: Bool = false) throws(Problem) {

@@ -1,3 +1,4 @@
+import CRE2
 import CSimdJSON
 import TrailwatchCore
 
@@ -9,83 +10,108 @@ import Darwin
 
 /// One operator with its operand prepared for matching bytes (rules.md §4).
 ///
-/// Matching works on the parser's raw values: no String is built unless a case-insensitive test meets
-/// non-ASCII text.
-public enum ValueMatcher: @unchecked Sendable {
-    case equalsString(Needle)
-    case equalsNumber(Double, integer: Int64?)
-    case equalsBool(Bool)
-    case equalsNull
-    case anyOf([ValueMatcher])
-    case prefix(Needle)
-    case suffix(Needle)
-    case contains(Needle)
-    case regex(LinearRegex)
-    case compare(Comparison, Double)
-    case cidr([IPNetwork])
-    case exists(Bool)
-    case never
+/// Matching works on the parser's raw values and reads only plain stored data (bytes, numbers,
+/// handles), so the per-event path does no reference counting and builds no String, except when a
+/// case-insensitive test meets non-ASCII text.
+public final class ValueMatcher: @unchecked Sendable {  // immutable after init
+    private enum Kind: UInt8 {
+        case equalsString, equalsNumber, equalsBool, equalsNull, anyOf, prefix, suffix, contains, regex
+        case greater, greaterOrEqual, less, lessOrEqual, cidr, exists, never
+    }
 
-    public enum Comparison: Sendable { case gt, gte, lt, lte }
+    private let kind: Kind
+    /// The string operand (lower-cased when folding ASCII).
+    private let needle: UnsafeMutableBufferPointer<UInt8>
+    private let foldCase: Bool
+    /// Folding by Unicode rules, for operands or values outside ASCII.
+    private let lowered: String
+    private let number: Double
+    private let integer: Int64?
+    private let flag: Bool
+    private let regexHandle: OpaquePointer?
+    private let regexOwner: LinearRegex?
+    private let networks: UnsafeMutableBufferPointer<IPNetwork.Mask>
+    private let children: UnsafeMutableBufferPointer<Unmanaged<ValueMatcher>>
+    private let childOwners: [ValueMatcher]
 
-    /// A string operand, lower-cased up front when the test ignores case.
-    public struct Needle: @unchecked Sendable {
-        let bytes: [UInt8]
-        let foldCase: Bool
-        let lowered: String
+    private init(_ kind: Kind, text: String = "", foldCase: Bool = false, number: Double = 0, integer: Int64? = nil,
+                 flag: Bool = false, regex: LinearRegex? = nil, networks: [IPNetwork] = [],
+                 children: [ValueMatcher] = []) {
+        self.kind = kind
+        self.foldCase = foldCase
+        lowered = text.lowercased()
+        let bytes = foldCase && text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(lowered.utf8) : Array(text.utf8)
+        needle = .allocate(capacity: max(bytes.count, 1))
+        _ = needle.initialize(from: bytes)
+        needleCount = bytes.count
+        self.number = number
+        self.integer = integer
+        self.flag = flag
+        regexOwner = regex
+        regexHandle = regex?.handle
+        self.networks = .allocate(capacity: max(networks.count, 1))
+        _ = self.networks.initialize(from: networks.map(\.mask))
+        networkCount = networks.count
+        self.children = .allocate(capacity: max(children.count, 1))
+        _ = self.children.initialize(from: children.map { Unmanaged.passUnretained($0) })
+        childCount = children.count
+        childOwners = children
+    }
 
-        init(_ text: String, foldCase: Bool) {
-            self.foldCase = foldCase
-            lowered = text.lowercased()
-            bytes = foldCase && text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(lowered.utf8) : Array(text.utf8)
-        }
+    private let needleCount: Int
+    private let networkCount: Int
+    private let childCount: Int
+
+    deinit {
+        needle.deallocate()
+        networks.deallocate()
+        children.deallocate()
     }
 
     /// Builds the matcher for a validated operator.
     public static func make(_ op: TestOperator, ignoreCase: Bool) -> ValueMatcher {
         switch op {
         case .equals(let v): return equals(v, ignoreCase)
-        case .in(let values): return .anyOf(values.map { equals($0, ignoreCase) })
+        case .in(let values): return ValueMatcher(.anyOf, children: values.map { equals($0, ignoreCase) })
         case .glob(let patterns):
             let matchers = patterns.map { glob($0, ignoreCase) }
-            return matchers.count == 1 ? matchers[0] : .anyOf(matchers)
-        case .prefix(let s): return .prefix(Needle(s, foldCase: ignoreCase))
-        case .suffix(let s): return .suffix(Needle(s, foldCase: ignoreCase))
-        case .contains(let s): return .contains(Needle(s, foldCase: ignoreCase))
+            return matchers.count == 1 ? matchers[0] : ValueMatcher(.anyOf, children: matchers)
+        case .prefix(let s): return ValueMatcher(.prefix, text: s, foldCase: ignoreCase)
+        case .suffix(let s): return ValueMatcher(.suffix, text: s, foldCase: ignoreCase)
+        case .contains(let s): return ValueMatcher(.contains, text: s, foldCase: ignoreCase)
         case .regex(let pattern):
-            guard let re = try? LinearRegex(pattern, ignoreCase: ignoreCase) else { return .never }
-            return .regex(re)
-        case .gt(let n): return .compare(.gt, n)
-        case .gte(let n): return .compare(.gte, n)
-        case .lt(let n): return .compare(.lt, n)
-        case .lte(let n): return .compare(.lte, n)
-        case .cidr(let networks): return .cidr(networks)
-        case .exists(let b): return .exists(b)
+            guard let re = try? LinearRegex(pattern, ignoreCase: ignoreCase) else { return ValueMatcher(.never) }
+            return ValueMatcher(.regex, regex: re)
+        case .gt(let n): return ValueMatcher(.greater, number: n)
+        case .gte(let n): return ValueMatcher(.greaterOrEqual, number: n)
+        case .lt(let n): return ValueMatcher(.less, number: n)
+        case .lte(let n): return ValueMatcher(.lessOrEqual, number: n)
+        case .cidr(let networks): return ValueMatcher(.cidr, networks: networks)
+        case .exists(let b): return ValueMatcher(.exists, flag: b)
         }
     }
 
     private static func equals(_ v: JSONValue, _ ignoreCase: Bool) -> ValueMatcher {
         switch v {
-        case .string(let s): return .equalsString(Needle(s, foldCase: ignoreCase))
-        case .number(let n): return .equalsNumber(n.value, integer: n.integer)
-        case .bool(let b): return .equalsBool(b)
-        case .null: return .equalsNull
-        case .array, .object: return .never
+        case .string(let s): ValueMatcher(.equalsString, text: s, foldCase: ignoreCase)
+        case .number(let n): ValueMatcher(.equalsNumber, number: n.value, integer: n.integer)
+        case .bool(let b): ValueMatcher(.equalsBool, flag: b)
+        case .null: ValueMatcher(.equalsNull)
+        case .array, .object: ValueMatcher(.never)
         }
     }
 
     /// Globs with one `*` at an end (the common `*.user-password.update`) become prefix/suffix/contains tests;
     /// others compile to an anchored RE2 expression.
     static func glob(_ pattern: String, _ ignoreCase: Bool) -> ValueMatcher {
-        let hasQuestion = pattern.contains("?")
-        let stars = pattern.filter { $0 == "*" }.count
-        if !hasQuestion {
-            if stars == 0 { return .equalsString(Needle(pattern, foldCase: ignoreCase)) }
+        if !pattern.contains("?") {
+            let stars = pattern.filter { $0 == "*" }.count
             let inner = pattern.dropFirst().dropLast()
-            if stars == 1, pattern.hasSuffix("*") { return .prefix(Needle(String(pattern.dropLast()), foldCase: ignoreCase)) }
-            if stars == 1, pattern.hasPrefix("*") { return .suffix(Needle(String(pattern.dropFirst()), foldCase: ignoreCase)) }
+            if stars == 0 { return ValueMatcher(.equalsString, text: pattern, foldCase: ignoreCase) }
+            if stars == 1, pattern.hasSuffix("*") { return ValueMatcher(.prefix, text: String(pattern.dropLast()), foldCase: ignoreCase) }
+            if stars == 1, pattern.hasPrefix("*") { return ValueMatcher(.suffix, text: String(pattern.dropFirst()), foldCase: ignoreCase) }
             if stars == 2, pattern.count >= 2, pattern.hasPrefix("*"), pattern.hasSuffix("*"), !inner.contains("*") {
-                return .contains(Needle(String(inner), foldCase: ignoreCase))
+                return ValueMatcher(.contains, text: String(inner), foldCase: ignoreCase)
             }
         }
         var re = ""
@@ -94,71 +120,65 @@ public enum ValueMatcher: @unchecked Sendable {
             case "*": re += "(?s:.*)"
             case "?": re += "(?s:.)"
             default:
-                if "\\.+*?()|[]{}^$".unicodeScalars.contains(scalar) {
-                    re += "\\" + String(scalar)
-                } else {
-                    re.unicodeScalars.append(scalar)
-                }
+                if "\\.+*?()|[]{}^$".unicodeScalars.contains(scalar) { re += "\\" }
+                re.unicodeScalars.append(scalar)
             }
         }
-        guard let compiled = try? LinearRegex(re, ignoreCase: ignoreCase, whole: true) else { return .never }
-        return .regex(compiled)
+        guard let compiled = try? LinearRegex(re, ignoreCase: ignoreCase, whole: true) else { return ValueMatcher(.never) }
+        return ValueMatcher(.regex, regex: compiled)
     }
 
     /// Does the value satisfy the operator? A missing value never does, except for `exists: false`.
-    @inline(__always)
     public func matches(_ v: tw_value) -> Bool {
-        let kind = UInt32(v.kind)
-        if kind == TW_MISSING.rawValue {
-            if case .exists(let expected) = self { return !expected }
-            return false
-        }
-        switch self {
-        case .equalsString(let needle):
-            guard kind == TW_STRING.rawValue else { return false }
-            return needle.equals(Self.text(v))
-        case .equalsNumber(let d, let integer):
-            if kind == TW_NUMBER.rawValue {
+        let valueKind = UInt32(v.kind)
+        if valueKind == TW_MISSING.rawValue { return kind == .exists && !flag }
+        let isString = valueKind == TW_STRING.rawValue
+        switch kind {
+        case .equalsString:
+            return isString && equalsNeedle(Self.text(v))
+        case .equalsNumber:
+            if valueKind == TW_NUMBER.rawValue {
                 if let integer, v.is_integer != 0 { return v.integer == integer }
-                return v.number == d
+                return v.number == number
             }
-            guard kind == TW_STRING.rawValue, let n = Self.numericString(Self.text(v)) else { return false }
-            return n == d
-        case .equalsBool(let b):
-            return kind == (b ? TW_TRUE.rawValue : TW_FALSE.rawValue)
+            guard isString, let n = Self.numericString(Self.text(v)) else { return false }
+            return n == number
+        case .equalsBool:
+            return valueKind == (flag ? TW_TRUE.rawValue : TW_FALSE.rawValue)
         case .equalsNull:
-            return kind == TW_NULL.rawValue
-        case .anyOf(let matchers):
-            for m in matchers where m.matches(v) { return true }
+            return valueKind == TW_NULL.rawValue
+        case .anyOf:
+            for i in 0..<childCount where children[i]._withUnsafeGuaranteedRef({ $0.matches(v) }) { return true }
             return false
-        case .prefix(let needle):
-            return kind == TW_STRING.rawValue && needle.isPrefix(of: Self.text(v))
-        case .suffix(let needle):
-            return kind == TW_STRING.rawValue && needle.isSuffix(of: Self.text(v))
-        case .contains(let needle):
-            return kind == TW_STRING.rawValue && needle.isContained(in: Self.text(v))
-        case .regex(let re):
-            return kind == TW_STRING.rawValue && re.matches(Self.text(v))
-        case .compare(let comparison, let operand):
+        case .prefix:
+            return isString && hasNeedlePrefix(Self.text(v))
+        case .suffix:
+            return isString && hasNeedleSuffix(Self.text(v))
+        case .contains:
+            return isString && containsNeedle(Self.text(v))
+        case .regex:
+            return isString && tw_regex_matches(regexHandle, v.ptr, v.len) != 0
+        case .greater, .greaterOrEqual, .less, .lessOrEqual:
             let value: Double
-            if kind == TW_NUMBER.rawValue {
+            if valueKind == TW_NUMBER.rawValue {
                 value = v.number
-            } else if kind == TW_STRING.rawValue, let n = Self.numericString(Self.text(v)) {
+            } else if isString, let n = Self.numericString(Self.text(v)) {
                 value = n
             } else {
                 return false
             }
-            switch comparison {
-            case .gt: return value > operand
-            case .gte: return value >= operand
-            case .lt: return value < operand
-            case .lte: return value <= operand
+            switch kind {
+            case .greater: return value > number
+            case .greaterOrEqual: return value >= number
+            case .less: return value < number
+            default: return value <= number
             }
-        case .cidr(let networks):
-            guard kind == TW_STRING.rawValue, let address = IPAddress(Self.text(v)) else { return false }
-            return networks.contains { $0.contains(address) }
-        case .exists(let expected):
-            return expected
+        case .cidr:
+            guard isString, let address = IPAddress(Self.text(v)) else { return false }
+            for i in 0..<networkCount where networks[i].contains(address) { return true }
+            return false
+        case .exists:
+            return flag
         case .never:
             return false
         }
@@ -178,38 +198,34 @@ public enum ValueMatcher: @unchecked Sendable {
             return strtod(buffer.baseAddress!, nil)
         }
     }
-}
 
-extension ValueMatcher.Needle {
-    @inline(__always)
-    func equals(_ text: UnsafeRawBufferPointer) -> Bool {
-        if !foldCase { return text.count == bytes.count && bytesEqual(text, 0) }
-        return foldedCompare(text) { $0 == lowered } ?? (text.count == bytes.count && foldedEqual(text, 0))
+    // MARK: - String comparisons
+
+    private func equalsNeedle(_ text: UnsafeRawBufferPointer) -> Bool {
+        if !foldCase { return text.count == needleCount && bytesEqual(text, 0) }
+        return foldedCompare(text) { $0 == lowered } ?? (text.count == needleCount && foldedEqual(text, 0))
     }
 
-    @inline(__always)
-    func isPrefix(of text: UnsafeRawBufferPointer) -> Bool {
-        if !foldCase { return text.count >= bytes.count && bytesEqual(text, 0) }
-        return foldedCompare(text) { $0.hasPrefix(lowered) } ?? (text.count >= bytes.count && foldedEqual(text, 0))
+    private func hasNeedlePrefix(_ text: UnsafeRawBufferPointer) -> Bool {
+        if !foldCase { return text.count >= needleCount && bytesEqual(text, 0) }
+        return foldedCompare(text) { $0.hasPrefix(lowered) } ?? (text.count >= needleCount && foldedEqual(text, 0))
     }
 
-    @inline(__always)
-    func isSuffix(of text: UnsafeRawBufferPointer) -> Bool {
-        if !foldCase { return text.count >= bytes.count && bytesEqual(text, text.count - bytes.count) }
+    private func hasNeedleSuffix(_ text: UnsafeRawBufferPointer) -> Bool {
+        if !foldCase { return text.count >= needleCount && bytesEqual(text, text.count - needleCount) }
         return foldedCompare(text) { $0.hasSuffix(lowered) }
-            ?? (text.count >= bytes.count && foldedEqual(text, text.count - bytes.count))
+            ?? (text.count >= needleCount && foldedEqual(text, text.count - needleCount))
     }
 
-    func isContained(in text: UnsafeRawBufferPointer) -> Bool {
+    private func containsNeedle(_ text: UnsafeRawBufferPointer) -> Bool {
         if foldCase, let result = foldedCompare(text, { $0.contains(lowered) }) { return result }
-        if bytes.isEmpty { return true }
-        guard text.count >= bytes.count else { return false }
-        let last = text.count - bytes.count
+        if needleCount == 0 { return true }
+        guard text.count >= needleCount else { return false }
+        let last = text.count - needleCount
         if !foldCase {
             var start = 0
-            let first = bytes[0]
             while start <= last {
-                guard let hit = memchr(text.baseAddress! + start, Int32(first), last - start + 1) else { return false }
+                guard let hit = memchr(text.baseAddress! + start, Int32(needle[0]), last - start + 1) else { return false }
                 let at = text.baseAddress!.distance(to: UnsafeRawPointer(hit))
                 if bytesEqual(text, at) { return true }
                 start = at + 1
@@ -222,22 +238,22 @@ extension ValueMatcher.Needle {
 
     @inline(__always)
     private func bytesEqual(_ text: UnsafeRawBufferPointer, _ offset: Int) -> Bool {
-        bytes.isEmpty || bytes.withUnsafeBytes { memcmp(text.baseAddress! + offset, $0.baseAddress!, bytes.count) == 0 }
+        needleCount == 0 || memcmp(text.baseAddress! + offset, needle.baseAddress!, needleCount) == 0
     }
 
     /// ASCII case-insensitive comparison at `offset` (both sides ASCII).
     private func foldedEqual(_ text: UnsafeRawBufferPointer, _ offset: Int) -> Bool {
-        for i in 0..<bytes.count {
+        for i in 0..<needleCount {
             var c = text[offset + i]
             if c >= 65 && c <= 90 { c |= 0x20 }
-            if c != bytes[i] { return false }
+            if c != needle[i] { return false }
         }
         return true
     }
 
     /// When the text or the operand is not ASCII: compare lower-cased Strings; nil means "use the ASCII path".
     private func foldedCompare(_ text: UnsafeRawBufferPointer, _ predicate: (String) -> Bool) -> Bool? {
-        let asciiNeedle = bytes.count == lowered.utf8.count && bytes.allSatisfy { $0 < 0x80 }
+        let asciiNeedle = needleCount == lowered.utf8.count && !UnsafeBufferPointer(rebasing: needle[0..<needleCount]).contains { $0 >= 0x80 }
         if asciiNeedle, !text.contains(where: { $0 >= 0x80 }) { return nil }
         return predicate(String(decoding: text, as: UTF8.self).lowercased())
     }

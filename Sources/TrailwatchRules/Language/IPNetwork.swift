@@ -36,11 +36,23 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when `address` (text of an IP address) is inside this network.
-    public func contains(_ address: IPAddress) -> Bool {
-        guard address.isIPv6 == isIPv6 else { return false }
-        let (h, l) = IPNetwork.mask(address.high, address.low, length: prefixLength, isIPv6: isIPv6)
-        return h == high && l == low
+    public func contains(_ address: IPAddress) -> Bool { mask.contains(address) }
+
+    /// The network without its text: plain data, for matching loops.
+    public struct Mask: Sendable {
+        let isIPv6: Bool
+        let high: UInt64
+        let low: UInt64
+        let prefixLength: Int
+
+        public func contains(_ address: IPAddress) -> Bool {
+            guard address.isIPv6 == isIPv6 else { return false }
+            let (h, l) = IPNetwork.mask(address.high, address.low, length: prefixLength, isIPv6: isIPv6)
+            return h == high && l == low
+        }
     }
+
+    public var mask: Mask { Mask(isIPv6: isIPv6, high: high, low: low, prefixLength: prefixLength) }
 }
 
 /// An IPv4 or IPv6 address parsed from event text. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) stays IPv6.

@@ -71,6 +71,25 @@ public enum TestOperator: Sendable {
     case cidr([IPNetwork])
     case exists(Bool)
 
+    /// The operator and its operand as text: equal for equal tests (shared tests are evaluated once).
+    public var key: String {
+        switch self {
+        case .equals(let v): "equals " + v.canonicalText
+        case .in(let v): "in " + JSONValue.array(v).canonicalText
+        case .glob(let p): "glob " + JSONValue.array(p.map { .string($0) }).description
+        case .prefix(let s): "prefix " + s
+        case .suffix(let s): "suffix " + s
+        case .contains(let s): "contains " + s
+        case .regex(let s): "regex " + s
+        case .gt(let n): "gt \(n)"
+        case .gte(let n): "gte \(n)"
+        case .lt(let n): "lt \(n)"
+        case .lte(let n): "lte \(n)"
+        case .cidr(let n): "cidr " + n.map(\.description).joined(separator: ",")
+        case .exists(let b): "exists \(b)"
+        }
+    }
+
     public static let names = ["equals", "in", "glob", "prefix", "suffix", "contains", "regex",
                                "gt", "gte", "lt", "lte", "cidr", "exists"]
     /// The operators `ignore_case` applies to (rules.md §9).
