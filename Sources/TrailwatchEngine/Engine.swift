@@ -15,6 +15,8 @@ public final class Engine {
     private let output = AlertFactory()
     private let idSlot: Int
     private let results: TestResults
+    /// The `absence` runtimes by rule index, for deadlines coming due.
+    private let absenceRules: [Int: AbsenceRule]
 
     /// The greatest event time seen (replay) or the clock (live); nil before the first event.
     public private(set) var watermark: Int64?
@@ -47,6 +49,7 @@ public final class Engine {
             }
         }
         index = RuleIndex(rules: runnable, schema: ruleSet.schema, indexed: indexed)
+        absenceRules = Dictionary(uniqueKeysWithValues: runtimes.compactMap { ($0 as? AbsenceRule).map { ($0.rule.index, $0) } })
     }
 
     /// Evaluates the event now held by `parser`.
@@ -71,9 +74,8 @@ public final class Engine {
         guard !deadlines.isEmpty else { return }
         var due = deadlines.popDue(before: time)
         guard !due.isEmpty else { return }
-        let ruleByIndex = Dictionary(uniqueKeysWithValues: runtimes.map { ($0.rule.index, $0) })
         func sortKey(_ d: Deadline) -> (Int64, String, String) {
-            let runtime = ruleByIndex[d.rule] as? AbsenceRule
+            let runtime = absenceRules[d.rule]
             return (d.time, runtime?.rule.id ?? "", JSONValue.object(runtime?.members(of: d.group) ?? []).canonicalText)
         }
         due.sort { a, b in
@@ -84,7 +86,7 @@ public final class Engine {
             return a.last.sequence < b.last.sequence
         }
         for deadline in due {
-            (ruleByIndex[deadline.rule] as? AbsenceRule)?.fireIfCurrent(deadline, into: &alerts)
+            absenceRules[deadline.rule]?.fireIfCurrent(deadline, into: &alerts)
         }
     }
 

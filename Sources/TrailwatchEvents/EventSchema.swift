@@ -1,5 +1,11 @@
 import CSimdJSON
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The set of paths the loaded rules read, each given a slot the parser fills per event.
 ///
 /// Built once when rules are compiled; the parser then extracts exactly these values and nothing else.
@@ -59,9 +65,3 @@ public final class EventSchema {
         return plan
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,3 +1,4 @@
+import CSimdJSON
 import TrailwatchCore
 import TrailwatchEngine
 import TrailwatchEvents
@@ -106,5 +107,3 @@ public final class EventStreamReader {
         return true
     }
 }
-
-import CSimdJSON
