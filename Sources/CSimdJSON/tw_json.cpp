@@ -81,9 +81,13 @@ struct tw_extractor {
     std::vector<uint32_t> visitedIn;  // per node: the generation of the event that last visited it
     uint32_t generation = 0;
     dom::parser parser;
-    std::vector<std::unique_ptr<dom::parser>> nestedParsers;  // one per JSON-in-string met in an event
-    size_t nestedUsed = 0;
-    std::deque<std::string> texts;  // compact JSON of object/array values, alive until the next event
+    // One parser per level of JSON-in-string nesting: reused for every such string at that level, so an
+    // event with many (even duplicate) JSON strings cannot make the extractor grow beyond the path depth.
+    std::vector<std::unique_ptr<dom::parser>> nestedParsers;
+    size_t nestedDepth = 0;
+    // Text that outlives its parser until the next event: compact JSON of object/array values, and strings
+    // found inside JSON-in-string documents (their parser is reused by the next string at that level).
+    std::deque<std::string> texts;
     const char *error = "";
 
     void set(int32_t slot, dom::element value);
@@ -113,6 +117,10 @@ void tw_extractor::set(int32_t slot, dom::element value) {
             break;
         case dom::element_type::STRING: {
             std::string_view s = std::string_view(value);
+            if (nestedDepth > 0) {
+                texts.emplace_back(s);
+                s = texts.back();
+            }
             out.kind = TW_STRING; out.ptr = s.data(); out.len = s.size();
             break;
         }
@@ -166,11 +174,13 @@ void tw_extractor::walkChildren(dom::element value, int32_t node) {
             size_t i = 0;
             while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) i++;
             if (i == text.size() || (text[i] != '{' && text[i] != '[')) break;
-            if (nestedUsed == nestedParsers.size()) nestedParsers.push_back(std::make_unique<dom::parser>());
-            dom::parser &nested = *nestedParsers[nestedUsed++];
+            if (nestedDepth == nestedParsers.size()) nestedParsers.push_back(std::make_unique<dom::parser>());
+            dom::parser &nested = *nestedParsers[nestedDepth];
             dom::element inner;
             if (nested.parse(text.data(), text.size(), true).get(inner)) break;
+            nestedDepth++;
             walkChildren(inner, node);
+            nestedDepth--;
             break;
         }
         default:
@@ -200,7 +210,7 @@ extern "C" int tw_extract(tw_extractor *e, const char *buf, size_t len, size_t c
     }
     std::fill(e->slots.begin(), e->slots.end(), tw_value{});
     e->texts.clear();
-    e->nestedUsed = 0;
+    e->nestedDepth = 0;
 
     dom::element root;
     error_code err = e->parser.parse(buf, len, capacity < len + SIMDJSON_PADDING).get(root);

@@ -19,6 +19,8 @@ struct ByteKeyTable {
     private var slots: [Slot]
     private var keys: [UInt8] = []
     private(set) var count = 0
+    /// Bytes of all keys held (callers bound it; offsets are 32-bit).
+    var keyBytes: Int { keys.count }
 
     init(capacity: Int = 1024) {
         var size = 16

@@ -32,6 +32,8 @@ final class RuleIndex {
     /// Candidate lists, each stored as its count followed by the rule positions.
     private var lists: [Int32] = []
     private static let cacheLimit = 100_000
+    private static let cacheByteLimit = 16 << 20
+    private static let longestCachedKey = 1024
 
     /// `rules` are the runnable rules, in load order (their positions are what `candidates` gives).
     init(rules: [CompiledRule], schema: EventSchema, indexed: Bool = true) {
@@ -52,11 +54,13 @@ final class RuleIndex {
         let v = slots[actionSlot]
         guard UInt32(v.kind) == TW_STRING.rawValue else { return compute(v).withUnsafeBufferPointer(body) }
         let key = UnsafeRawBufferPointer(start: v.ptr, count: v.len)
+        // Real actions are short; an absurd one is answered without being remembered.
+        guard key.count <= Self.longestCachedKey else { return compute(v).withUnsafeBufferPointer(body) }
         let offset: Int
         if let hit = cache.value(for: key) {
             offset = Int(hit)
         } else {
-            if cache.count >= Self.cacheLimit {
+            if cache.count >= Self.cacheLimit || cache.keyBytes >= Self.cacheByteLimit {
                 cache.removeAll()
                 lists.removeAll(keepingCapacity: true)
             }

@@ -43,7 +43,8 @@ public enum FieldValue {
         case .number(let d, let i): return .number(i.map { JSONNumber(integer: $0) } ?? JSONNumber(d))
         case .string(let s): return .string(String(decoding: s, as: UTF8.self))
         case .object(let text), .array(let text):
-            return (try? JSONDocumentParser.parse(Array(text), file: "event"))?.value ?? .null
+            // simdjson validated this text and wrote it compactly; the last of duplicate members wins.
+            return JSONValue(jsonBytes: Array(text)) ?? .null
         }
     }
 }

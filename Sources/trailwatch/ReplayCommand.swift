@@ -44,7 +44,9 @@ struct Replay: ParsableCommand {
         if let until, EventTime.parse(until) == nil {
             throw ValidationError("--until: expected an RFC 3339 time like 2026-03-01T10:00:00Z, got \"\(until)\"")
         }
-        if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be at least 1") }
+        if maxLineBytes < 1 || maxLineBytes > 1 << 30 {
+            throw ValidationError("--max-line-bytes must be from 1 to 1073741824 (1 GiB), got \(maxLineBytes)")
+        }
     }
 
     func run() throws {

@@ -80,6 +80,13 @@ struct RuleLoaderTests {
         #expect(errors(base + #""{{}}"}"#).first?.contains("empty name") == true)
     }
 
+    @Test func durationsHaveACeiling() {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let e = errors(#"{"id": "x", "severity": "low", "kind": "absence", "window": "106751991000d", "match": {"all": []}}"#)
+        #expect(e.first?.contains("longer than the longest duration a rule may use, 36500d") == true)
+        #expect(errors(#"{"id": "x", "severity": "low", "kind": "absence", "window": "36500d", "match": {"all": []}}"#).isEmpty)
+    }
+
     @Test func missingPathIsALoadError() {
         do {
             _ = try RuleLoader.load(paths: ["/nonexistent/rules"])

@@ -46,6 +46,7 @@ struct CommandTests {
         #expect(try CLI.run(["replay", "--rules", "rules.json", "--until", "yesterday", "events.jsonl"], in: dir).status == 2)
         #expect(try CLI.run(["replay", "--rules", "nope.json", "events.jsonl"], in: dir).status == 2)
         #expect(try CLI.run(["replay", "events.jsonl"], in: dir).status == 2)
+        #expect(try CLI.run(["replay", "--rules", "rules.json", "--max-line-bytes", "100000000000", "events.jsonl"], in: dir).status == 2)
         #expect(try CLI.run(["check", "--rules", "rules.json"], in: dir).status == 0)
         #expect(try CLI.run(["check", "--rules", "events.jsonl"], in: dir).status == 1)
     }
@@ -93,5 +94,23 @@ struct CommandTests {
         let bad = try CLI.run(["test", "bad.test.json"], in: dir)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.test.json:1:52: \"rul\": unknown member of an expected alert"))
+        let loadErrors = [
+            (#"{"tests": [{"name": "n", "rules": [], "events": [], "alerts": []}]}"#, "name at least one rule"),
+            (#"{"tests": [{"name": "n", "events_file": "nope.jsonl", "alerts": []}]}"#, "\"events_file\": cannot read"),
+            (#"{"rule_files": ["off.json"], "tests": [{"name": "n", "rules": ["off"], "events": [], "alerts": []}]}"#, "is disabled"),
+        ]
+        try Data(#"{"id": "off", "severity": "low", "enabled": false, "match": {"all": []}}"#.utf8).write(to: dir.appendingPathComponent("off.json"))
+        for (text, message) in loadErrors {
+            try Data(text.utf8).write(to: dir.appendingPathComponent("load.test.json"))
+            let r = try CLI.run(["test", "load.test.json"], in: dir)
+            #expect(r.status == 2)
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
+        // Inline events are taken as written: a number beyond a double rejects the event, as replay would.
+        try Data(#"{"rule_files": ["rules.json"], "tests": [{"name": "n", "events": [{"outcome": "failure", "x": 1e400}], "alerts": []}]}"#.utf8)
+            .write(to: dir.appendingPathComponent("raw.test.json"))
+        let raw = try CLI.run(["test", "raw.test.json"], in: dir)
+        #expect(raw.status == 1)
+        #expect(raw.stdout.contains("event rejected: events:1: rejected: not valid JSON"), "\(raw.stdout)")
     }
 }

@@ -10,11 +10,15 @@ public struct JSONDocumentParser {
     private var line = 1
     private var lineStart = 0
     private var depth = 0
-    private static let maximumDepth = 256
+    private let lenient: Bool
+    private var maximumDepth: Int { lenient ? 2048 : 256 }
 
     /// Parses one JSON document; `file` is used in error locations as given.
-    public static func parse(_ bytes: [UInt8], file: String) throws(Diagnostic) -> JSONNode {
-        var parser = JSONDocumentParser(bytes: bytes, file: file)
+    ///
+    /// `lenient` is for JSON that machines wrote (event values, saved state): a duplicate member replaces the
+    /// earlier one instead of being an error, and nesting may be deeper.
+    public static func parse(_ bytes: [UInt8], file: String, lenient: Bool = false) throws(Diagnostic) -> JSONNode {
+        var parser = JSONDocumentParser(bytes: bytes, file: file, lenient: lenient)
         if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }  // a UTF-8 byte order mark
         parser.skipWhitespace()
         let node = try parser.parseValue()
@@ -25,9 +29,10 @@ public struct JSONDocumentParser {
         return node
     }
 
-    private init(bytes: [UInt8], file: String) {
+    private init(bytes: [UInt8], file: String, lenient: Bool) {
         self.bytes = bytes
         self.file = file
+        self.lenient = lenient
     }
 
     private var location: SourceLocation {
@@ -64,6 +69,13 @@ public struct JSONDocumentParser {
     }
 
     private mutating func parseValue() throws(Diagnostic) -> JSONNode {
+        let startIndex = index
+        var node = try parseValueText()
+        node.span = startIndex..<index
+        return node
+    }
+
+    private mutating func parseValueText() throws(Diagnostic) -> JSONNode {
         let start = location
         guard index < bytes.count else { throw error("expected a JSON value, got end of file") }
         switch bytes[index] {
@@ -94,7 +106,7 @@ public struct JSONDocumentParser {
 
     private mutating func enter() throws(Diagnostic) {
         depth += 1
-        if depth > Self.maximumDepth { throw error("nested deeper than \(Self.maximumDepth) levels") }
+        if depth > maximumDepth { throw error("nested deeper than \(maximumDepth) levels") }
     }
 
     private mutating func parseObject(_ start: SourceLocation) throws(Diagnostic) -> JSONNode {
@@ -118,7 +130,8 @@ public struct JSONDocumentParser {
             }
             let keyLocation = location
             let key = try parseString()
-            if !seen.insert(key).inserted { throw Diagnostic(keyLocation, "\"\(key)\": member appears twice in this object") }
+            let duplicate = !seen.insert(key).inserted
+            if duplicate && !lenient { throw Diagnostic(keyLocation, "\"\(key)\": member appears twice in this object") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error("expected ':' after \"\(key)\", got \(describeCurrent())")
@@ -126,7 +139,11 @@ public struct JSONDocumentParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            members.append(JSONNode.Member(key: key, keyLocation: keyLocation, value: value))
+            if duplicate, let earlier = members.firstIndex(where: { $0.key == key }) {
+                members[earlier].value = value  // the last one wins, where the first one stood
+            } else {
+                members.append(JSONNode.Member(key: key, keyLocation: keyLocation, value: value))
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unterminated object: expected ',' or '}', got end of file") }
             if bytes[index] == UInt8(ascii: ",") {

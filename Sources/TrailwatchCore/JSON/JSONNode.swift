@@ -20,6 +20,8 @@ public struct JSONNode: Sendable {
 
     public var kind: Kind
     public var location: SourceLocation
+    /// Where the value's text lies in the parsed bytes (to take an event exactly as written).
+    public var span: Range<Int> = 0..<0
 
     public init(kind: Kind, location: SourceLocation) {
         self.kind = kind

@@ -35,16 +35,28 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         return value.description
     }
 
-    /// The same text for equal numbers (`403`, `403.0` and `4.03e2` all give `403`).
+    /// The same text for equal numbers (`403`, `403.0` and `4.03e2` all give `403`; `1e16` and
+    /// `10000000000000000` give the latter): group keys and canonical JSON are built from it.
     public var canonicalDescription: String {
         if let integer { return String(integer) }
-        if let exact = JSONNumber.exactInteger(value), abs(value) < 9_007_199_254_740_992 { return String(exact) }
+        if let exact = JSONNumber.exactInteger(value) { return String(exact) }
         return description
     }
 
     public static func == (a: JSONNumber, b: JSONNumber) -> Bool {
-        if let x = a.integer, let y = b.integer { return x == y }
-        return a.value == b.value
+        equal(a.integer, a.value, b.integer, b.value)
+    }
+
+    /// Exact numeric equality of two numbers, each an integer (when it has one) or a double: an integer
+    /// equals a double only when the double is exactly that integer, as JSON readers compare them.
+    @inline(__always)
+    public static func equal(_ ai: Int64?, _ ad: Double, _ bi: Int64?, _ bd: Double) -> Bool {
+        switch (ai, bi) {
+        case let (x?, y?): return x == y
+        case let (x?, nil): return exactInteger(bd) == x
+        case let (nil, y?): return exactInteger(ad) == y
+        case (nil, nil): return ad == bd
+        }
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -53,7 +65,8 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// The integer equal to `d`, when there is one that fits Int64.
     public static func exactInteger(_ d: Double) -> Int64? {
-        guard d.isFinite, d == d.rounded(), abs(d) < 9.2e18 else { return nil }
+        guard d.isFinite, d == d.rounded(), d >= -9_223_372_036_854_775_808.0, d < 9_223_372_036_854_775_808.0
+        else { return nil }
         return Int64(d)
     }
 
@@ -124,9 +137,14 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Parses compact JSON text written by `description` (saved state); nil when it is not JSON.
+    /// Parses JSON text that a machine wrote (saved state, an event's object values): duplicate members
+    /// are allowed (the last wins) and nesting may go as deep as the event parser allows. Nil when not JSON.
     public init?(jsonText: String) {
-        guard let node = try? JSONDocumentParser.parse(Array(jsonText.utf8), file: "state") else { return nil }
+        self.init(jsonBytes: Array(jsonText.utf8))
+    }
+
+    public init?(jsonBytes: [UInt8]) {
+        guard let node = try? JSONDocumentParser.parse(jsonBytes, file: "json", lenient: true) else { return nil }
         self = node.value
     }
 

@@ -16,7 +16,7 @@ public struct RuleTestFile: Sendable {
     }
 
     public enum Events: Sendable {
-        /// Each event as one compact JSON line.
+        /// Each event's text exactly as the test file writes it (it may span lines).
         case inline([[UInt8]])
         /// A JSON-lines file: the path as written (names events without id) and the path to open.
         case file(written: String, resolved: String)
@@ -57,7 +57,8 @@ public struct RuleTestFile: Sendable {
             throw Diagnostics([Diagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read test file")])
         }
         let root: JSONNode
-        do { root = try JSONDocumentParser.parse([UInt8](data), file: path) } catch { throw Diagnostics([error]) }
+        let bytes = [UInt8](data)
+        do { root = try JSONDocumentParser.parse(bytes, file: path) } catch { throw Diagnostics([error]) }
         var problems: [Diagnostic] = []
         let folder = (path as NSString).deletingLastPathComponent
         func resolve(_ p: String) -> String {
@@ -97,16 +98,23 @@ public struct RuleTestFile: Sendable {
                     let name = byName["name"]?.string
                     if name == nil { problems.append(Diagnostic(item.location, "\"name\": required: a string naming the test")) }
                     let rules = byName["rules"].flatMap { strings($0, "rules") }
+                    if let r = byName["rules"], rules?.isEmpty == true {
+                        problems.append(Diagnostic(r.location, "\"rules\": name at least one rule (leave it out to run them all)"))
+                    }
                     var events: Events? = nil
                     switch (byName["events"], byName["events_file"]) {
                     case (let e?, nil):
                         if let list = e.items, list.allSatisfy({ $0.members != nil }) {
-                            events = .inline(list.map { Array($0.value.description.utf8) })
+                            events = .inline(list.map { Array(bytes[$0.span]) })
                         } else {
                             problems.append(Diagnostic(e.location, "\"events\": expected an array of event objects"))
                         }
                     case (nil, let f?):
-                        if let s = f.string { events = .file(written: s, resolved: resolve(s)) } else {
+                        if let s = f.string, !FileManager.default.isReadableFile(atPath: resolve(s)) {
+                            problems.append(Diagnostic(f.location, "\"events_file\": cannot read \(resolve(s))"))
+                        } else if let s = f.string {
+                            events = .file(written: s, resolved: resolve(s))
+                        } else {
                             problems.append(Diagnostic(f.location, "\"events_file\": expected a path string"))
                         }
                     case (nil, nil):

@@ -39,12 +39,14 @@ public final class RuleTestRunner {
             compiled[paths] = ruleSet
         }
         let known = Set(ruleSet.rules.map(\.id))
-        loadedRuleIDs.formUnion(known)
+        let disabled = Set(ruleSet.rules.filter { !$0.definition.enabled }.map(\.id))
+        loadedRuleIDs.formUnion(known.subtracting(disabled))
         var problems: [Diagnostic] = []
         for test in file.tests {
-            for id in test.rules ?? [] where !known.contains(id) {
-                problems.append(Diagnostic(test.rulesLocation ?? test.location,
-                                           "\"rules\": no rule \"\(id)\" in \(paths.joined(separator: ", "))"))
+            for id in test.rules ?? [] where !known.contains(id) || disabled.contains(id) {
+                let why = disabled.contains(id) ? "rule \"\(id)\" is disabled, so it can never fire"
+                    : "no rule \"\(id)\" in \(paths.joined(separator: ", "))"
+                problems.append(Diagnostic(test.rulesLocation ?? test.location, "\"rules\": \(why)"))
             }
         }
         if !problems.isEmpty { throw Diagnostics(problems) }

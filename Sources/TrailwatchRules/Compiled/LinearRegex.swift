@@ -33,6 +33,26 @@ public final class LinearRegex: @unchecked Sendable {  // RE2 objects are immuta
         public var message: String
     }
 
+    /// `text` as an expression that matches exactly that text.
+    public static func quote(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                let v = scalar.value
+                if (v >= 48 && v <= 57) || (v >= 65 && v <= 90) || (v >= 97 && v <= 122) {
+                    out.unicodeScalars.append(scalar)
+                } else if v < 0x20 || v == 0x7F {
+                    out += "\\x" + (v < 16 ? "0" : "") + String(v, radix: 16)
+                } else {
+                    out += "\\" + String(scalar)
+                }
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// Why `pattern` does not compile, or nil when it does.
     public static func problem(_ pattern: String) -> String? {
         do {

@@ -23,8 +23,10 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
     /// The string operand (lower-cased when folding ASCII).
     private let needle: UnsafeMutableBufferPointer<UInt8>
     private let foldCase: Bool
-    /// Folding by Unicode rules, for operands or values outside ASCII.
-    private let lowered: String
+    private let needleIsASCII: Bool
+    /// Case-insensitive matching of the string operand by RE2's Unicode case folding, used when the text
+    /// or the operand is not ASCII, so every operator folds the same way (`ſ`, `K`...).
+    private let foldRegex: LinearRegex?
     private let number: Double
     private let integer: Int64?
     private let flag: Bool
@@ -39,8 +41,20 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
                  children: [ValueMatcher] = []) {
         self.kind = kind
         self.foldCase = foldCase
-        lowered = text.lowercased()
-        let bytes = foldCase && text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(lowered.utf8) : Array(text.utf8)
+        needleIsASCII = text.utf8.allSatisfy { $0 < 0x80 }
+        let bytes = foldCase && needleIsASCII ? Array(text.lowercased().utf8) : Array(text.utf8)
+        var fold: LinearRegex? = nil
+        if foldCase {
+            let q = LinearRegex.quote(text)
+            switch kind {
+            case .equalsString: fold = try? LinearRegex(q, ignoreCase: true, whole: true)
+            case .prefix: fold = try? LinearRegex("\\A(?:" + q + ")", ignoreCase: true)
+            case .suffix: fold = try? LinearRegex("(?:" + q + ")\\z", ignoreCase: true)
+            case .contains: fold = try? LinearRegex(q, ignoreCase: true)
+            default: break
+            }
+        }
+        foldRegex = fold
         needle = .allocate(capacity: max(bytes.count, 1))
         _ = needle.initialize(from: bytes)
         needleCount = bytes.count
@@ -138,11 +152,10 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
             return isString && equalsNeedle(Self.text(v))
         case .equalsNumber:
             if valueKind == TW_NUMBER.rawValue {
-                if let integer, v.is_integer != 0 { return v.integer == integer }
-                return v.number == number
+                return JSONNumber.equal(v.is_integer != 0 ? v.integer : nil, v.number, integer, number)
             }
             guard isString, let n = Self.numericString(Self.text(v)) else { return false }
-            return n == number
+            return JSONNumber.equal(n.integer, n.value, integer, number)
         case .equalsBool:
             return valueKind == (flag ? TW_TRUE.rawValue : TW_FALSE.rawValue)
         case .equalsNull:
@@ -163,7 +176,7 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
             if valueKind == TW_NUMBER.rawValue {
                 value = v.number
             } else if isString, let n = Self.numericString(Self.text(v)) {
-                value = n
+                value = n.value
             } else {
                 return false
             }
@@ -189,36 +202,46 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
         UnsafeRawBufferPointer(start: v.ptr, count: v.len)
     }
 
-    /// The value of a string whose whole text is a JSON number (`"403"`, `"-1.5e3"`), else nil.
-    static func numericString(_ text: UnsafeRawBufferPointer) -> Double? {
+    /// The value of a string whose whole text is a JSON number (`"403"`, `"-1.5e3"`), else nil;
+    /// integer text that fits Int64 keeps its exact value.
+    static func numericString(_ text: UnsafeRawBufferPointer) -> (integer: Int64?, value: Double)? {
         guard text.count > 0, text.count < 400, JSONNumber.isJSONNumber(text) else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer in
+        if text.count <= 18, !text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) {
+            var n: Int64 = 0
+            for c in text where c != UInt8(ascii: "-") { n = n * 10 + Int64(c - 48) }
+            if text[0] == UInt8(ascii: "-") { n = -n }
+            return (n, Double(n))
+        }
+        let d = withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer in
             for i in 0..<text.count { buffer[i] = CChar(bitPattern: text[i]) }
             buffer[text.count] = 0
             return strtod(buffer.baseAddress!, nil)
         }
+        return (nil, d)
     }
 
     // MARK: - String comparisons
 
     private func equalsNeedle(_ text: UnsafeRawBufferPointer) -> Bool {
         if !foldCase { return text.count == needleCount && bytesEqual(text, 0) }
-        return foldedCompare(text) { $0 == lowered } ?? (text.count == needleCount && foldedEqual(text, 0))
+        if let folded = unicodeFold(text) { return folded }
+        return text.count == needleCount && foldedEqual(text, 0)
     }
 
     private func hasNeedlePrefix(_ text: UnsafeRawBufferPointer) -> Bool {
         if !foldCase { return text.count >= needleCount && bytesEqual(text, 0) }
-        return foldedCompare(text) { $0.hasPrefix(lowered) } ?? (text.count >= needleCount && foldedEqual(text, 0))
+        if let folded = unicodeFold(text) { return folded }
+        return text.count >= needleCount && foldedEqual(text, 0)
     }
 
     private func hasNeedleSuffix(_ text: UnsafeRawBufferPointer) -> Bool {
         if !foldCase { return text.count >= needleCount && bytesEqual(text, text.count - needleCount) }
-        return foldedCompare(text) { $0.hasSuffix(lowered) }
-            ?? (text.count >= needleCount && foldedEqual(text, text.count - needleCount))
+        if let folded = unicodeFold(text) { return folded }
+        return text.count >= needleCount && foldedEqual(text, text.count - needleCount)
     }
 
     private func containsNeedle(_ text: UnsafeRawBufferPointer) -> Bool {
-        if foldCase, let result = foldedCompare(text, { $0.contains(lowered) }) { return result }
+        if foldCase, let folded = unicodeFold(text) { return folded }
         if needleCount == 0 { return true }
         guard text.count >= needleCount else { return false }
         let last = text.count - needleCount
@@ -236,6 +259,15 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
         return false
     }
 
+    /// The case-insensitive answer by Unicode folding when text or operand is not ASCII; nil for ASCII
+    /// on both sides, where folding A-Z is the whole story and bytes are compared directly.
+    @inline(__always)
+    private func unicodeFold(_ text: UnsafeRawBufferPointer) -> Bool? {
+        if needleIsASCII, !text.contains(where: { $0 >= 0x80 }) { return nil }
+        guard let foldRegex else { return false }
+        return tw_regex_matches(foldRegex.handle, text.baseAddress?.assumingMemoryBound(to: CChar.self), text.count) != 0
+    }
+
     @inline(__always)
     private func bytesEqual(_ text: UnsafeRawBufferPointer, _ offset: Int) -> Bool {
         needleCount == 0 || memcmp(text.baseAddress! + offset, needle.baseAddress!, needleCount) == 0
@@ -249,12 +281,5 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
             if c != needle[i] { return false }
         }
         return true
-    }
-
-    /// When the text or the operand is not ASCII: compare lower-cased Strings; nil means "use the ASCII path".
-    private func foldedCompare(_ text: UnsafeRawBufferPointer, _ predicate: (String) -> Bool) -> Bool? {
-        let asciiNeedle = needleCount == lowered.utf8.count && !UnsafeBufferPointer(rebasing: needle[0..<needleCount]).contains { $0 >= 0x80 }
-        if asciiNeedle, !text.contains(where: { $0 >= 0x80 }) { return nil }
-        return predicate(String(decoding: text, as: UTF8.self).lowercased())
     }
 }

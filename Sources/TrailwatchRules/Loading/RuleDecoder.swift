@@ -168,9 +168,16 @@ struct RuleDecoder {
         return s
     }
 
+    /// The longest duration a rule may use: a century, far beyond any audit window, and far from overflow.
+    static let longestDuration: Int64 = 36_500 * 86_400_000
+
     private mutating func decodeDuration(_ node: JSONNode, member: String) -> Int64? {
         guard let s = node.string, let ms = DurationText.parse(s) else {
             report(node.location, "\"\(member)\": expected a duration like \"10m\" or \"1h30m\" (units d, h, m, s, ms, largest first), got \(node.shortText)")
+            return nil
+        }
+        guard ms <= Self.longestDuration else {
+            report(node.location, "\"\(member)\": \(node.shortText) is longer than the longest duration a rule may use, 36500d")
             return nil
         }
         return ms
@@ -264,7 +271,8 @@ struct RuleDecoder {
         }
         if let combinator = members.first(where: { ["all", "any", "not"].contains($0.key) }) {
             for other in members where other.key != combinator.key {
-                report(other.keyLocation, "\"\(other.key)\": a \"\(combinator.key)\" condition has no other members")
+                let article = combinator.key == "not" ? "a" : "an"
+                report(other.keyLocation, "\"\(other.key)\": \(article) \"\(combinator.key)\" condition has no other members")
             }
             if combinator.key == "not" {
                 return decodeCondition(combinator.value).map { .not($0) }
