@@ -56,112 +56,139 @@ public struct RuleTestFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Diagnostics([Diagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read test file")])
         }
-        let root: JSONNode
         let bytes = [UInt8](data)
+        let root: JSONNode
         do { root = try JSONDocumentParser.parse(bytes, file: path) } catch { throw Diagnostics([error]) }
+        var decoder = Decoder(bytes: bytes, folder: (path as NSString).deletingLastPathComponent)
+        let file = decoder.file(root, path: path)
+        guard let file, decoder.problems.isEmpty else { throw Diagnostics(decoder.problems) }
+        return file
+    }
+
+    /// Decodes the parsed file, one function per level, collecting every problem.
+    private struct Decoder {
+        let bytes: [UInt8]
+        let folder: String
         var problems: [Diagnostic] = []
-        let folder = (path as NSString).deletingLastPathComponent
+
+        init(bytes: [UInt8], folder: String) {
+            self.bytes = bytes
+            self.folder = folder
+        }
+
         func resolve(_ p: String) -> String {
             p.hasPrefix("/") || folder.isEmpty ? p : (folder as NSString).appendingPathComponent(p)
         }
-        func unknown(_ members: [JSONNode.Member], _ known: Set<String>, _ what: String) {
+
+        mutating func report(_ location: SourceLocation, _ message: String) {
+            problems.append(Diagnostic(location, message))
+        }
+
+        mutating func rejectUnknown(_ members: [JSONNode.Member], _ known: Set<String>, _ what: String) {
             for m in members where !known.contains(m.key) {
-                problems.append(Diagnostic(m.keyLocation, "\"\(m.key)\": unknown member of \(what) (known: \(known.sorted().joined(separator: ", ")))"))
+                report(m.keyLocation, "\"\(m.key)\": unknown member of \(what) (known: \(known.sorted().joined(separator: ", ")))")
             }
         }
-        func strings(_ node: JSONNode, _ member: String) -> [String]? {
+
+        mutating func strings(_ node: JSONNode, _ member: String) -> [String]? {
             guard let items = node.items, items.allSatisfy({ $0.string != nil }) else {
-                problems.append(Diagnostic(node.location, "\"\(member)\": expected an array of strings"))
+                report(node.location, "\"\(member)\": expected an array of strings")
                 return nil
             }
             return items.map { $0.string! }
         }
 
-        guard let members = root.members else {
-            throw Diagnostics([Diagnostic(root.location, "expected a test file object {\"rule_files\": [...], \"tests\": [...]}")])
+        mutating func file(_ root: JSONNode, path: String) -> RuleTestFile? {
+            guard let members = root.members else {
+                report(root.location, "expected a test file object {\"rule_files\": [...], \"tests\": [...]}")
+                return nil
+            }
+            rejectUnknown(members, fileMembers, "a test file")
+            let byName = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            var ruleFiles = [folder.isEmpty ? "." : folder]
+            if let node = byName["rule_files"] { ruleFiles = (strings(node, "rule_files") ?? []).map(resolve) }
+            guard let testsNode = byName["tests"] else {
+                report(root.location, "\"tests\": required: an array of tests")
+                return nil
+            }
+            guard let items = testsNode.items else {
+                report(testsNode.location, "\"tests\": expected an array of tests")
+                return nil
+            }
+            return RuleTestFile(path: path, ruleFiles: ruleFiles, tests: items.compactMap { test($0) })
         }
-        unknown(members, fileMembers, "a test file")
-        var ruleFiles = [folder.isEmpty ? "." : folder]
-        if let node = members.first(where: { $0.key == "rule_files" })?.value {
-            ruleFiles = (strings(node, "rule_files") ?? []).map(resolve)
-        }
-        var tests: [Test] = []
-        if let testsNode = members.first(where: { $0.key == "tests" })?.value {
-            if let items = testsNode.items {
-                for item in items {
-                    guard let t = item.members else {
-                        problems.append(Diagnostic(item.location, "expected a test object"))
-                        continue
-                    }
-                    unknown(t, testMembers, "a test")
-                    let byName = Dictionary(t.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-                    let name = byName["name"]?.string
-                    if name == nil { problems.append(Diagnostic(item.location, "\"name\": required: a string naming the test")) }
-                    let rules = byName["rules"].flatMap { strings($0, "rules") }
-                    if let r = byName["rules"], rules?.isEmpty == true {
-                        problems.append(Diagnostic(r.location, "\"rules\": name at least one rule (leave it out to run them all)"))
-                    }
-                    var events: Events? = nil
-                    switch (byName["events"], byName["events_file"]) {
-                    case (let e?, nil):
-                        if let list = e.items, list.allSatisfy({ $0.members != nil }) {
-                            events = .inline(list.map { Array(bytes[$0.span]) })
-                        } else {
-                            problems.append(Diagnostic(e.location, "\"events\": expected an array of event objects"))
-                        }
-                    case (nil, let f?):
-                        if let s = f.string, !FileManager.default.isReadableFile(atPath: resolve(s)) {
-                            problems.append(Diagnostic(f.location, "\"events_file\": cannot read \(resolve(s))"))
-                        } else if let s = f.string {
-                            events = .file(written: s, resolved: resolve(s))
-                        } else {
-                            problems.append(Diagnostic(f.location, "\"events_file\": expected a path string"))
-                        }
-                    case (nil, nil):
-                        problems.append(Diagnostic(item.location, "\"events\": required: give \"events\" or \"events_file\""))
-                    case (_?, let f?):
-                        problems.append(Diagnostic(f.location, "\"events_file\": give \"events\" or \"events_file\", not both"))
-                    }
-                    var until: Int64? = nil
-                    if let u = byName["until"] {
-                        until = u.string.flatMap { EventTime.parse($0) }
-                        if until == nil { problems.append(Diagnostic(u.location, "\"until\": expected an RFC 3339 time like \"2026-03-01T10:00:00Z\"")) }
-                    }
-                    var alerts: [ExpectedAlert] = []
-                    if let a = byName["alerts"] {
-                        if let list = a.items {
-                            for alert in list {
-                                guard let am = alert.members else {
-                                    problems.append(Diagnostic(alert.location, "expected an alert object"))
-                                    continue
-                                }
-                                unknown(am, alertMembers, "an expected alert")
-                                if let t = am.first(where: { $0.key == "time" })?.value,
-                                   t.string.flatMap({ EventTime.parse($0) }) == nil {
-                                    problems.append(Diagnostic(t.location, "\"time\": expected an RFC 3339 time"))
-                                }
-                                alerts.append(ExpectedAlert(members: am.filter { alertMembers.contains($0.key) }.map { JSONMember($0.key, $0.value.value) },
-                                                            location: alert.location))
-                            }
-                        } else {
-                            problems.append(Diagnostic(a.location, "\"alerts\": expected an array of expected alerts"))
-                        }
-                    } else {
-                        problems.append(Diagnostic(item.location, "\"alerts\": required: the alerts expected, [] for none"))
-                    }
-                    if let name, let events {
-                        tests.append(Test(name: name, location: item.location, rules: rules,
-                                          rulesLocation: byName["rules"]?.location, events: events, until: until,
-                                          alerts: alerts))
-                    }
+
+        mutating func test(_ item: JSONNode) -> Test? {
+            guard let members = item.members else {
+                report(item.location, "expected a test object")
+                return nil
+            }
+            rejectUnknown(members, testMembers, "a test")
+            let byName = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let name = byName["name"]?.string
+            if name == nil { report(item.location, "\"name\": required: a string naming the test") }
+            let rules = byName["rules"].flatMap { strings($0, "rules") }
+            if let r = byName["rules"], rules?.isEmpty == true {
+                report(r.location, "\"rules\": name at least one rule (leave it out to run them all)")
+            }
+            let events = self.events(byName["events"], byName["events_file"], test: item)
+            var until: Int64? = nil
+            if let u = byName["until"] {
+                until = u.string.flatMap { EventTime.parse($0) }
+                if until == nil { report(u.location, "\"until\": expected an RFC 3339 time like \"2026-03-01T10:00:00Z\"") }
+            }
+            var alerts: [ExpectedAlert] = []
+            if let a = byName["alerts"] {
+                if let list = a.items {
+                    alerts = list.compactMap { expectedAlert($0) }
+                } else {
+                    report(a.location, "\"alerts\": expected an array of expected alerts")
                 }
             } else {
-                problems.append(Diagnostic(testsNode.location, "\"tests\": expected an array of tests"))
+                report(item.location, "\"alerts\": required: the alerts expected, [] for none")
             }
-        } else {
-            problems.append(Diagnostic(root.location, "\"tests\": required: an array of tests"))
+            guard let name, let events else { return nil }
+            return Test(name: name, location: item.location, rules: rules, rulesLocation: byName["rules"]?.location,
+                        events: events, until: until, alerts: alerts)
         }
-        if !problems.isEmpty { throw Diagnostics(problems) }
-        return RuleTestFile(path: path, ruleFiles: ruleFiles, tests: tests)
+
+        mutating func events(_ inline: JSONNode?, _ file: JSONNode?, test: JSONNode) -> Events? {
+            switch (inline, file) {
+            case (let e?, nil):
+                guard let list = e.items, list.allSatisfy({ $0.members != nil }) else {
+                    report(e.location, "\"events\": expected an array of event objects")
+                    return nil
+                }
+                return .inline(list.map { Array(bytes[$0.span]) })
+            case (nil, let f?):
+                guard let written = f.string else {
+                    report(f.location, "\"events_file\": expected a path string")
+                    return nil
+                }
+                guard FileManager.default.isReadableFile(atPath: resolve(written)) else {
+                    report(f.location, "\"events_file\": cannot read \(resolve(written))")
+                    return nil
+                }
+                return .file(written: written, resolved: resolve(written))
+            case (nil, nil):
+                report(test.location, "\"events\": required: give \"events\" or \"events_file\"")
+            case (_?, let f?):
+                report(f.location, "\"events_file\": give \"events\" or \"events_file\", not both")
+            }
+            return nil
+        }
+
+        mutating func expectedAlert(_ node: JSONNode) -> ExpectedAlert? {
+            guard let members = node.members else {
+                report(node.location, "expected an alert object")
+                return nil
+            }
+            rejectUnknown(members, alertMembers, "an expected alert")
+            if let t = members.first(where: { $0.key == "time" })?.value, t.string.flatMap({ EventTime.parse($0) }) == nil {
+                report(t.location, "\"time\": expected an RFC 3339 time")
+            }
+            return ExpectedAlert(members: members.filter { alertMembers.contains($0.key) }.map { JSONMember($0.key, $0.value.value) },
+                                 location: node.location)
+        }
     }
 }
