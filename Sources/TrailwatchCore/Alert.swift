@@ -47,6 +47,18 @@ public struct Alert: Sendable, Hashable {
         ])
     }
 
+    /// One line for people: time, severity, rule, group, summary (and how many were suppressed before it).
+    public var textLine: String {
+        let group = self.group.map { member in
+            "\(member.key)=" + (member.value.stringValue ?? member.value.description)
+        }.joined(separator: " ")
+        var line = "\(EventTime.format(time))  \(severity.rawValue.uppercased())  \(rule)"
+        if !group.isEmpty { line += "  [\(group)]" }
+        if !summary.isEmpty { line += "  \(summary)" }
+        if suppressed > 0 { line += "  (+\(suppressed) suppressed)" }
+        return line
+    }
+
     /// One compact JSON line, newline included: what `replay` prints and the `file` sink writes.
     public func appendJSONLine(to out: inout [UInt8]) {
         JSONWriter.write(json, to: &out)

@@ -29,6 +29,13 @@ struct Replay: ParsableCommand {
         valueName: "time"))
     var until: String?
 
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, text
+    }
+
+    @Option(name: .long, help: "Alert output: json (one JSON object per line, the default) or text (one line for people).")
+    var format: Format = .json
+
     @Option(name: .long, help: "Reject event lines longer than this many bytes.")
     var maxLineBytes = 1 << 20
 
@@ -76,7 +83,13 @@ struct Replay: ParsableCommand {
         let reader = EventStreamReader(engine: engine, maximumLineBytes: maxLineBytes)
         let out = OutputWriter(fileDescriptor: 1)
         var reported = 0
-        let onAlert: (Alert) throws -> Void = { alert in try out.append { alert.appendJSONLine(to: &$0) } }
+        let format = self.format
+        let onAlert: (Alert) throws -> Void = { alert in
+            switch format {
+            case .json: try out.append { alert.appendJSONLine(to: &$0) }
+            case .text: try out.write(alert.textLine + "\n")
+            }
+        }
         let onRejected: (Rejection) -> Void = { rejection in
             reported += 1
             if reported <= maxReportedRejections { printError(rejection.description) }

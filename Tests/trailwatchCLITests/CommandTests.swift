@@ -32,6 +32,13 @@ struct CommandTests {
         #expect(r.stderr.contains("2 events, 1 rejected lines, 1 alerts, 0 suppressed"))
     }
 
+    @Test func replayTextFormat() throws {
+        let dir = try setUp()
+        let r = try CLI.run(["replay", "--rules", "rules.json", "--format", "text", "events.jsonl"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout == "2026-03-01T10:00:00.000Z  HIGH  fail  x.y.update\n")
+    }
+
     @Test func replayReadsStandardInput() throws {
         let dir = try setUp()
         let r = try CLI.run(["replay", "--rules", "rules.json", "-"], in: dir, stdin: events)
