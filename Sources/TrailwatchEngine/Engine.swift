@@ -48,7 +48,7 @@ public final class Engine {
             case .newValue: NewValueRule(rule: rule, output: output)
             }
         }
-        index = RuleIndex(rules: runnable, schema: ruleSet.schema, indexed: indexed)
+        index = RuleIndex(rules: runnable, tests: ruleSet.tests, schema: ruleSet.schema, indexed: indexed)
         absenceRules = Dictionary(uniqueKeysWithValues: runtimes.compactMap { ($0 as? AbsenceRule).map { ($0.rule.index, $0) } })
     }
 
@@ -72,20 +72,19 @@ public final class Engine {
         if let w = watermark, time <= w { return }
         watermark = time
         guard !deadlines.isEmpty else { return }
-        var due = deadlines.popDue(before: time)
+        let due = deadlines.popDue(before: time)
         guard !due.isEmpty else { return }
-        func sortKey(_ d: Deadline) -> (Int64, String, String) {
+        // Sort keys are computed once per deadline, not once per comparison.
+        let keyed = due.map { d -> (deadline: Deadline, rule: String, group: String) in
             let runtime = absenceRules[d.rule]
-            return (d.time, runtime?.rule.id ?? "", JSONValue.object(runtime?.members(of: d.group) ?? []).canonicalText)
+            return (d, runtime?.rule.id ?? "", JSONValue.object(runtime?.members(of: d.group) ?? []).canonicalText)
+        }.sorted { a, b in
+            if a.deadline.time != b.deadline.time { return a.deadline.time < b.deadline.time }
+            if a.rule != b.rule { return a.rule.utf8.lexicographicallyPrecedes(b.rule.utf8) }
+            if a.group != b.group { return a.group.utf8.lexicographicallyPrecedes(b.group.utf8) }
+            return a.deadline.last.sequence < b.deadline.last.sequence
         }
-        due.sort { a, b in
-            let (x, y) = (sortKey(a), sortKey(b))
-            if x.0 != y.0 { return x.0 < y.0 }
-            if x.1 != y.1 { return x.1.utf8.lexicographicallyPrecedes(y.1.utf8) }
-            if x.2 != y.2 { return x.2.utf8.lexicographicallyPrecedes(y.2.utf8) }
-            return a.last.sequence < b.last.sequence
-        }
-        for deadline in due {
+        for (deadline, _, _) in keyed {
             absenceRules[deadline.rule]?.fireIfCurrent(deadline, into: &alerts)
         }
     }

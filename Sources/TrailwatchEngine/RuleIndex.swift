@@ -36,11 +36,11 @@ final class RuleIndex {
     private static let longestCachedKey = 1024
 
     /// `rules` are the runnable rules, in load order (their positions are what `candidates` gives).
-    init(rules: [CompiledRule], schema: EventSchema, indexed: Bool = true) {
+    init(rules: [CompiledRule], tests: TestTable, schema: EventSchema, indexed: Bool = true) {
         let action = FieldPath("action")!
         var reqs: [(Int, Requirement?)] = []
         for (position, rule) in rules.enumerated() {
-            reqs.append((position, rule.definition.match.flatMap { RuleIndex.requirement($0, on: action) }))
+            reqs.append((position, rule.definition.match.flatMap { RuleIndex.requirement($0, on: action, tests: tests) }))
         }
         requirements = reqs
         actionSlot = indexed && reqs.contains { $0.1 != nil } ? schema.slot(for: action) : nil
@@ -82,20 +82,20 @@ final class RuleIndex {
     }
 
     /// What `condition` requires of the value at `path`, or nil when it does not constrain it.
-    static func requirement(_ condition: Condition, on path: FieldPath) -> Requirement? {
+    static func requirement(_ condition: Condition, on path: FieldPath, tests: TestTable) -> Requirement? {
         switch condition {
         case .test(let t):
             guard t.path == path else { return nil }
             if case .exists(false) = t.op { return nil }
-            return .test(ValueMatcher.make(t.op, ignoreCase: t.ignoreCase))
+            return tests.matcher(for: t).map { .test($0) }
         case .all(let children):
-            let r = children.compactMap { requirement($0, on: path) }
+            let r = children.compactMap { requirement($0, on: path, tests: tests) }
             return r.isEmpty ? nil : (r.count == 1 ? r[0] : .all(r))
         case .any(let children):
             guard !children.isEmpty else { return nil }
             var r: [Requirement] = []
             for child in children {
-                guard let c = requirement(child, on: path) else { return nil }
+                guard let c = requirement(child, on: path, tests: tests) else { return nil }
                 r.append(c)
             }
             return r.count == 1 ? r[0] : .any(r)

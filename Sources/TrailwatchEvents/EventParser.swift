@@ -43,9 +43,14 @@ public final class EventParser {
 
     /// Parses a line held in a Swift array (tests, inline events); copies it to a padded buffer.
     public func parse(_ bytes: [UInt8]) -> Outcome {
+        Self.withPadding(bytes) { parse($0, readable: $1) }
+    }
+
+    /// Calls `body` with a copy of `bytes` followed by the parser's padding, and how many bytes are readable.
+    public static func withPadding<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer, Int) throws -> R) rethrows -> R {
         var padded = bytes
-        padded.append(contentsOf: repeatElement(0, count: Self.padding))
-        return padded.withUnsafeBytes { parse(UnsafeRawBufferPointer(rebasing: $0[0..<bytes.count]), readable: $0.count) }
+        padded.append(contentsOf: repeatElement(0, count: padding))
+        return try padded.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<bytes.count]), $0.count) }
     }
 
     /// The current event's value at `slot`.

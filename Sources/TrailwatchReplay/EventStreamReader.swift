@@ -59,12 +59,9 @@ public final class EventStreamReader {
                      onRejected: (Rejection) -> Void) throws {
         var streamTime: Int64 = 0
         for (i, bytes) in lines.enumerated() {
-            var padded = bytes
-            padded.append(contentsOf: repeatElement(0, count: EventParser.padding))
-            try padded.withUnsafeBytes { raw in
-                let line = UnsafeRawBufferPointer(rebasing: raw[0..<bytes.count])
+            try EventParser.withPadding(bytes) { line, readable in
                 if Self.isBlank(line) { return }
-                try feed(line, readable: raw.count, source: source, line: i + 1, streamTime: &streamTime,
+                try feed(line, readable: readable, source: source, line: i + 1, streamTime: &streamTime,
                          onAlert: onAlert, onRejected: onRejected)
             }
         }

@@ -13,8 +13,17 @@ public final class TestTable: @unchecked Sendable {  // filled while compiling, 
 
     public var count: Int { matchers.count }
 
+    private static func key(_ test: FieldTest) -> String {
+        test.path.text + "\u{0}" + test.op.key + "\u{0}" + (test.ignoreCase ? "i" : "")
+    }
+
+    /// The compiled matcher of a test of this rule set (the index reuses them rather than compiling again).
+    public func matcher(for test: FieldTest) -> ValueMatcher? {
+        ids[Self.key(test)].map { matchers[Int($0)] }
+    }
+
     func intern(_ test: FieldTest, schema: EventSchema) -> Int32 {
-        let key = test.path.text + "\u{0}" + test.op.key + "\u{0}" + (test.ignoreCase ? "i" : "")
+        let key = Self.key(test)
         if let id = ids[key] { return id }
         let id = Int32(matchers.count)
         ids[key] = id
