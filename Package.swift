@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: trailwatch → Replay → Engine → Rules → Events → Core.
-// The C++ shims wrap Debian's simdjson (JSON parsing) and RE2 (linear-time regular expressions).
+// Dependencies point one way: trailwatch → Daemon → (State, Sources, Systemd, Replay) → Engine → Rules → Events → Core.
+// The C++ shims wrap Debian's simdjson (JSON parsing) and RE2 (linear-time regular expressions);
+// CSystemd is Debian's libsystemd (sd_notify, the journal).
 let package = Package(
     name: "trailwatch",
     platforms: [.macOS(.v14)],
@@ -12,6 +13,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C interface over simdjson's DOM parser: one validating parse per line, then only the paths rules use.
@@ -24,6 +28,8 @@ let package = Package(
             name: "CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
+        // libsystemd: readiness, status and watchdog for systemd, structured logging to the journal.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "TrailwatchCore"),
         .target(name: "TrailwatchEvents", dependencies: ["TrailwatchCore", "CSimdJSON"]),
         .target(name: "TrailwatchRules", dependencies: ["TrailwatchCore", "TrailwatchEvents", "CRE2"]),
@@ -39,10 +45,28 @@ let package = Package(
             dependencies: ["TrailwatchCore", "TrailwatchEvents", "TrailwatchRules", "TrailwatchEngine"]
         ),
         .target(name: "TrailwatchCorpus"),
+        .target(name: "TrailwatchSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "TrailwatchSources", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "TrailwatchState",
+            dependencies: ["TrailwatchCore", "TrailwatchEngine", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "TrailwatchDaemon",
+            dependencies: [
+                "TrailwatchCore", "TrailwatchEvents", "TrailwatchRules", "TrailwatchEngine", "TrailwatchReplay",
+                "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "trailwatch",
             dependencies: [
-                "TrailwatchCore", "TrailwatchRules", "TrailwatchReplay", "TrailwatchCorpus",
+                "TrailwatchCore", "TrailwatchRules", "TrailwatchReplay", "TrailwatchCorpus", "TrailwatchDaemon",
+                "TrailwatchSystemd",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +80,13 @@ let package = Package(
         ),
         .testTarget(name: "TrailwatchReplayTests", dependencies: ["TrailwatchReplay", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchCorpusTests", dependencies: ["TrailwatchCorpus"]),
+        .testTarget(name: "TrailwatchSystemdTests", dependencies: ["TrailwatchSystemd", "CSystemd"]),
+        .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources"]),
+        .testTarget(name: "TrailwatchStateTests", dependencies: ["TrailwatchState", "TrailwatchEngine", "TrailwatchCore"]),
+        .testTarget(
+            name: "TrailwatchDaemonTests",
+            dependencies: ["TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore"]
+        ),
         // Runs the built `trailwatch` binary on real files: CLI behaviour, the conformance suite, the rule pack.
         .testTarget(name: "trailwatchCLITests", dependencies: ["trailwatch"]),
     ],

@@ -9,7 +9,7 @@ import TrailwatchRules
 /// The engine reads no clock and does no I/O, so replay and live give the same alerts.
 public final class Engine {
     public let ruleSet: CompiledRuleSet
-    private let runtimes: [RuleRuntime]
+    let runtimes: [RuleRuntime]
     private let index: RuleIndex
     private let deadlines = DeadlineQueue()
     private let output = AlertFactory()
@@ -115,8 +115,13 @@ public final class Engine {
                 reset.append(runtime.rule.id)
             }
         }
-        watermark = snapshot.watermark
-        output.restoreCounts(sent: snapshot.alertsSent, suppressed: snapshot.alertsSuppressed)
+        restoreCounters(SavedEngineState(watermark: snapshot.watermark, alertsSent: snapshot.alertsSent,
+                                         alertsSuppressed: snapshot.alertsSuppressed))
         return reset
+    }
+
+    func restoreCounters(_ saved: SavedEngineState) {
+        watermark = saved.watermark
+        output.restoreCounts(sent: saved.alertsSent, suppressed: saved.alertsSuppressed)
     }
 }

@@ -60,6 +60,18 @@ class RuleRuntime {
     /// Replaces the rule's state with a saved one.
     func restoreState(_ data: Data) throws {}
 
+    /// Starts recording which groups change, for `takeChanges` (the daemon's per-batch commits).
+    func trackChanges() {}
+
+    /// The groups changed since the last call, as saved records, and the rule's own state when that changed.
+    func takeChanges() throws -> RuleChanges? { nil }
+
+    /// Replaces the rule's state with saved group records (the counterpart of `takeChanges`).
+    func restoreGroups(_ records: [GroupRecord], firstSeen: Int64?) throws {}
+
+    /// Marks every group (and the rule's own state) changed, so the next `takeChanges` returns all of it.
+    func trackChangesOfEverything() {}
+
     /// The current event's group key and, for a new group, its members.
     func groupKey(_ event: CurrentEvent) -> GroupKey {
         rule.groupSlots.isEmpty ? .none : GroupKey(slots: event.slots, groupSlots: rule.groupSlots)
@@ -82,6 +94,62 @@ class KindRuntime<State: Codable>: RuleRuntime {
     var groups: [GroupKey: GroupEntry<State>] = [:]
     /// Kinds that keep something across groups save it here (`new-value`'s first time).
     var firstSeen: Int64?
+    /// Groups changed since the last `takeChanges`; nil while changes are not tracked (replay, tests).
+    private var changedGroups: Set<GroupKey>?
+    private var ruleChanged = false
+
+    /// Kinds call this after changing a group's entry.
+    @inline(__always)
+    final func changed(_ key: GroupKey) {
+        changedGroups?.insert(key)
+    }
+
+    /// Kinds call this after changing state kept across groups (`firstSeen`).
+    final func changedRule() { ruleChanged = true }
+
+    override func trackChanges() {
+        if changedGroups == nil { changedGroups = [] }
+    }
+
+    override func trackChangesOfEverything() {
+        changedGroups = Set(groups.keys)
+        ruleChanged = true
+    }
+
+    override func takeChanges() throws -> RuleChanges? {
+        guard let keys = changedGroups, !keys.isEmpty || ruleChanged else { return nil }
+        var upserts: [GroupRecord] = []
+        var deletions: [[UInt8]] = []
+        let encoder = JSONEncoder()
+        for key in keys {
+            if let entry = groups[key] {
+                let saved = GroupSnapshot(key: key, members: JSONValue.object(entry.members).description,
+                                          suppression: entry.suppression, state: entry.state)
+                upserts.append(GroupRecord(key: key.bytes, state: try encoder.encode(saved)))
+            } else {
+                deletions.append(key.bytes)
+            }
+        }
+        changedGroups = []
+        ruleChanged = false
+        return RuleChanges(rule: rule.id, fingerprint: rule.definition.fingerprint, firstSeen: firstSeen,
+                           upserts: upserts, deletions: deletions)
+    }
+
+    override func restoreGroups(_ records: [GroupRecord], firstSeen: Int64?) throws {
+        let decoder = JSONDecoder()
+        groups.removeAll()
+        for record in records {
+            let group = try decoder.decode(GroupSnapshot<State>.self, from: record.state)
+            guard case .object(let members)? = JSONValue(jsonText: group.members) else {
+                throw SnapshotError.corrupt("group members of rule \(rule.id) are not a JSON object")
+            }
+            groups[GroupKey(bytes: record.key)] = GroupEntry(members: members, suppression: group.suppression,
+                                                             state: group.state)
+        }
+        self.firstSeen = firstSeen
+        restored()
+    }
 
     override func snapshotState() throws -> Data {
         let saved = groups.map { key, entry in

@@ -10,6 +10,12 @@ public struct Rejection: Sendable, CustomStringConvertible {
     public var line: Int
     public var reason: String
 
+    public init(source: String, line: Int, reason: String) {
+        self.source = source
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String { "\(source):\(line): rejected: \(reason)" }
 }
 
@@ -99,7 +105,7 @@ public final class EventStreamReader {
         }
     }
 
-    static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    public static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
         for b in bytes where !(b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A) { return false }
         return true
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `trailwatch`: alerting on audit events. This target only parses arguments and sets exit codes.
 @main
-struct Trailwatch: ParsableCommand {
+struct Trailwatch: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -15,16 +15,24 @@ struct Trailwatch: ParsableCommand {
               trailwatch replay --rules rules/ samples/activity-tracker.jsonl
               trailwatch check --rules rules/
               trailwatch test rules/
+
+            Run as a service (see packaging/ and the README):
+
+              trailwatch run --config /etc/trailwatch/trailwatch.json
             """,
         version: "trailwatch \(version)",
-        subcommands: [Replay.self, Check.self, RuleTest.self, Generate.self]
+        subcommands: [Run.self, Replay.self, Check.self, RuleTest.self, Generate.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; trailwatch's contract (rules.md §9) says 2.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var daemon = command as? AsyncParsableCommand {
+                try await daemon.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

@@ -28,6 +28,7 @@ final class AbsenceRule: KindRuntime<AbsenceState> {
         } else {
             groups[key]!.state = AbsenceState(last: ref)
         }
+        changed(key)
         deadlines.push(Deadline(time: t &+ rule.definition.window, rule: rule.index, group: key, last: ref))
     }
 
@@ -37,6 +38,7 @@ final class AbsenceRule: KindRuntime<AbsenceState> {
         entry.state.fired = true
         fire(&entry, time: deadline.time, count: 0, events: [deadline.last], slots: nil, into: &alerts)
         groups[deadline.group] = entry
+        changed(deadline.group)
     }
 
     func members(of group: GroupKey) -> [JSONMember] { groups[group]?.members ?? [] }

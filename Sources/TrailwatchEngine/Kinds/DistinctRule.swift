@@ -28,5 +28,6 @@ final class DistinctRule: KindRuntime<DistinctState> {
             fire(&entry, time: ref.time, count: refs.count, events: refs, slots: event.slots, into: &alerts)
         }
         groups[key] = entry
+        changed(key)
     }
 }

@@ -10,5 +10,6 @@ final class EveryRule: KindRuntime<EveryState> {
         let key = groupKey(event)
         if groups[key] == nil { groups[key] = GroupEntry(members: members(event), state: EveryState()) }
         fire(&groups[key]!, time: event.context.time, count: 1, events: [event.ref], slots: event.slots, into: &alerts)
+        changed(key)
     }
 }

@@ -6,7 +6,10 @@ final class NewValueRule: KindRuntime<Set<GroupKey>> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let t = event.context.time
-        if firstSeen == nil { firstSeen = t }
+        if firstSeen == nil {
+            firstSeen = t
+            changedRule()
+        }
         let v = event.slots[rule.fieldSlot!]
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }
         let valueKey = GroupKey(value: v)
@@ -16,5 +19,6 @@ final class NewValueRule: KindRuntime<Set<GroupKey>> {
             fire(&entry, time: t, count: 1, events: [event.ref], slots: event.slots, into: &alerts)
         }
         groups[key] = entry
+        changed(key)
     }
 }

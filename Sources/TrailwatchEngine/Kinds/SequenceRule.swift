@@ -38,6 +38,7 @@ final class SequenceRule: KindRuntime<SequencePartial?> {
         }
         if entry.state != nil { open += 1 }
         groups[key] = entry
+        changed(key)
     }
 
     override func restored() {

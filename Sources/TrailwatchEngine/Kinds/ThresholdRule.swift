@@ -20,5 +20,6 @@ final class ThresholdRule: KindRuntime<ThresholdState> {
             fire(&entry, time: ref.time, count: kept.count, events: kept, slots: event.slots, into: &alerts)
         }
         groups[key] = entry
+        changed(key)
     }
 }

@@ -1,0 +1,444 @@
+import Foundation
+import Logging
+import Synchronization
+import TrailwatchCore
+import TrailwatchEngine
+import TrailwatchReplay
+import TrailwatchRules
+import TrailwatchSources
+import TrailwatchState
+
+/// What the pipeline tells the outside world (systemd in production, tests directly).
+public protocol PipelineObserver: AnyObject, Sendable {
+    /// A reload starts.
+    func reloading()
+    /// Running (again) after a reload, successful or not; `status` says which.
+    func ready(status: String)
+    /// Live counters, every few seconds.
+    func status(_ text: String)
+    /// The pipeline is making progress: systemd's watchdog may be fed.
+    func alive()
+}
+
+/// The daemon's unit of work, on one thread: read what the sources have, evaluate it, and commit rule
+/// state, alerts and source positions in one transaction.
+///
+/// Everything the engine touches stays on the pipeline's thread; other threads only ask for a reload or a
+/// stop (`requestReload`, `requestStop`), which wake the thread through a pipe.
+public final class Pipeline: @unchecked Sendable {
+    /// One configuration's worth of running parts: replaced whole by a successful reload.
+    private struct Generation {
+        var configuration: DaemonConfiguration
+        var evaluator: LiveEvaluator
+        var router: AlertRouter
+        var sources: [any EventSource]
+        var sourceConfigurations: [String: SourceConfiguration]
+        var ruleCount: Int
+    }
+
+    private let store: StateStore
+    private let clock: any WallClock
+    private let logger: Logger
+    private let dispatcher: Dispatcher?
+    private weak var observer: (any PipelineObserver)?
+    private let configurationFile: String
+    private var generation: Generation!
+
+    // Requests from other threads.
+    private let stopRequested = Atomic<Bool>(false)
+    private let reloadRequested = Atomic<Bool>(false)
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    // The batch being built.
+    private var batchAlerts: [Alert] = []
+    private var batchItems = 0
+    private var batchStartedAt: Int64 = 0
+    private var batchDirty = false
+    private var replaceAllRulesAtNextCommit = false
+    /// A batch whose commit failed: committed again before anything else happens.
+    private var failedCommit: BatchCommit?
+    private var commitFailures = 0
+
+    // Reporting.
+    private var lastStatusAt: Int64 = 0
+    private var eventsAtLastStatus = 0
+    private var lastAliveAt: Int64 = 0
+    private var rejectionsLoggedSinceStatus = 0
+    private var rejectionsUnloggedSinceStatus = 0
+    private var lastProblem: String?
+    static let statusIntervalMilliseconds: Int64 = 2000
+    static let idleTickMilliseconds: Int64 = 250
+    static let rejectionsLoggedPerInterval = 100
+
+    /// Counters for tests and status.
+    public var events: Int { generation.evaluator.events }
+    public var rejected: Int { generation.evaluator.rejected }
+    public var alertsSent: Int { generation.evaluator.engine.alertsSent }
+    public var ruleIDs: [String] { generation.evaluator.engine.ruleSet.rules.map(\.id) }
+
+    /// Loads rules, restores saved state and opens the sources: once this returns, the daemon is ready.
+    /// Throws `PipelineError.rules` with every rule error when the rules do not load.
+    public init(configuration: DaemonConfiguration, store: StateStore, clock: any WallClock, logger: Logger,
+                dispatcher: Dispatcher?, observer: (any PipelineObserver)?) throws {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.dispatcher = dispatcher
+        self.observer = observer
+        configurationFile = configuration.file
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw PipelineError.system("pipe", errno) }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+
+        let saved = try store.load()
+        let ruleSet = try Self.compileRules(configuration)
+        let engine = Engine(ruleSet: ruleSet)
+        let reset = try engine.restore(engine: saved.engine, rules: saved.rules)
+        let runningIDs = Set(ruleSet.rules.map(\.id))
+        if !saved.rules.isEmpty, !reset.isEmpty || saved.rules.contains(where: { !runningIDs.contains($0.rule) }) {
+            // Rules changed while stopped: the first commit rewrites the state of every rule.
+            replaceAllRulesAtNextCommit = true
+            logger.info("rules changed since the last run; their state starts empty",
+                        metadata: ["rules": "\(reset.joined(separator: ","))"])
+        }
+        engine.trackChanges()
+        let evaluator = LiveEvaluator(engine: engine, clock: clock, sequence: saved.sequence, events: saved.events,
+                                      rejected: saved.rejected)
+        let decoder = JSONDecoder()
+        var sources: [any EventSource] = []
+        for source in configuration.sources {
+            let checkpoint = saved.positions[source.name].flatMap { try? decoder.decode(SourceCheckpoint.self, from: Data($0.utf8)) }
+            sources.append(try SourceRegistry.open(source, resumeFrom: checkpoint, logger: logger))
+        }
+        try store.forgetSources(except: Set(configuration.sources.map(\.name)))
+        generation = Generation(
+            configuration: configuration, evaluator: evaluator, router: Self.router(configuration, ruleSet),
+            sources: sources, sourceConfigurations: Dictionary(uniqueKeysWithValues: configuration.sources.map { ($0.name, $0) }),
+            ruleCount: ruleSet.rules.count)
+        dispatcher?.use(configuration.sinks.map(SinkRegistry.make))
+        logger.info("pipeline open", metadata: [
+            "rules": "\(ruleSet.rules.count)", "sources": "\(sources.count)", "events": "\(saved.events)",
+        ])
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    /// The one-line summary systemd shows as the unit's status.
+    public var statusLine: String {
+        let g = generation!
+        var text = "\(g.ruleCount) rules, \(g.sources.count) sources; \(events) events, \(alertsSent) alerts, \(rejected) rejected"
+        if let problem = lastProblem { text += "; \(problem)" }
+        return text
+    }
+
+    // MARK: Requests from other threads
+
+    public func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+        poke()
+    }
+
+    public func requestReload() {
+        reloadRequested.store(true, ordering: .releasing)
+        poke()
+    }
+
+    private func poke() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    // MARK: The loop
+
+    /// Runs until `requestStop` (or until every source has ended), then commits what was read.
+    public func run() {
+        while !stopRequested.load(ordering: .acquiring) {
+            if step() == .finished { break }
+        }
+        flush()
+        for source in generation.sources { source.close() }
+        logger.info("pipeline stopped", metadata: ["events": "\(events)", "alerts": "\(alertsSent)"])
+    }
+
+    public enum StepResult { case running, finished }
+
+    /// One turn: wait (at most until the next thing is due), read, evaluate, commit when the batch is due.
+    /// Tests drive the pipeline with it directly.
+    @discardableResult
+    public func step(waitMilliseconds: Int64? = nil) -> StepResult {
+        if reloadRequested.exchange(false, ordering: .acquiringAndReleasing) { reload() }
+        wait(maximum: waitMilliseconds ?? nextDueIn())
+        if let failed = failedCommit {
+            retry(failed)
+        } else {
+            advanceWallClock()
+            readSources()
+            if batchDirty, batchItems >= generation.configuration.pipeline.batchMaximumEvents
+                || monotonicMilliseconds() - batchStartedAt >= generation.configuration.pipeline.batchMaximumDelayMilliseconds {
+                commit()
+            }
+        }
+        housekeeping()
+        if failedCommit == nil, !batchDirty, generation.sources.allSatisfy(\.isFinished) { return .finished }
+        return .running
+    }
+
+    /// Commits the open batch now (at stop, and for tests).
+    public func flush() {
+        if let failed = failedCommit {
+            retry(failed)
+        } else if batchDirty {
+            commit()
+        }
+    }
+
+    private func nextDueIn() -> Int64 {
+        let now = monotonicMilliseconds()
+        var due = Self.idleTickMilliseconds
+        if batchDirty {
+            due = min(due, max(0, batchStartedAt + generation.configuration.pipeline.batchMaximumDelayMilliseconds - now))
+        }
+        if failedCommit != nil { due = min(due, 1000) }
+        return due
+    }
+
+    private func wait(maximum: Int64) {
+        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        for source in generation.sources where !source.isFinished {
+            if let fd = source.wakeDescriptor { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        }
+        _ = poll(&fds, nfds_t(fds.count), Int32(clamping: maximum))
+        if fds[0].revents & Int16(POLLIN) != 0 {
+            var sink = [UInt8](repeating: 0, count: 64)
+            while read(wakeRead, &sink, sink.count) > 0 {}
+        }
+    }
+
+    private func advanceWallClock() {
+        let live = generation.configuration.liveTime
+        guard live.wallClock else { return }
+        let before = batchAlerts.count
+        generation.evaluator.engine.advanceWatermark(to: clock.now() - live.delayMilliseconds, into: &batchAlerts)
+        if batchAlerts.count > before { markDirty() }
+    }
+
+    private func readSources() {
+        let limit = generation.configuration.pipeline.batchMaximumEvents
+        for source in generation.sources where !source.isFinished && batchItems < limit {
+            do {
+                let evaluator = generation.evaluator
+                let delivered = try source.read(limit: limit - batchItems) { item in
+                    if let rejection = evaluator.evaluate(item, into: &batchAlerts) { report(rejection, source: source.name) }
+                }
+                if delivered > 0 {
+                    markDirty()
+                    batchItems += delivered
+                }
+            } catch {
+                logger.error("cannot read source: \(error)", metadata: ["source": "\(source.name)"])
+            }
+        }
+    }
+
+    private func markDirty() {
+        if !batchDirty {
+            batchDirty = true
+            batchStartedAt = monotonicMilliseconds()
+        }
+    }
+
+    private func report(_ rejection: Rejection, source: String) {
+        if rejectionsLoggedSinceStatus < Self.rejectionsLoggedPerInterval {
+            rejectionsLoggedSinceStatus += 1
+            logger.warning("rejected line: \(rejection.reason)", metadata: [
+                "source": "\(source)", "file": "\(rejection.source)", "line": "\(rejection.line)",
+            ])
+        } else {
+            rejectionsUnloggedSinceStatus += 1
+        }
+    }
+
+    // MARK: Commit
+
+    private func commit() {
+        let g = generation!
+        let engine = g.evaluator.engine
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            var positions: [String: String] = [:]
+            for source in g.sources {
+                positions[source.name] = String(decoding: try encoder.encode(source.checkpoint), as: UTF8.self)
+            }
+            let batch = BatchCommit(
+                engine: try engine.takeChanges(),
+                replacesAllRules: replaceAllRulesAtNextCommit ? try engine.allRuleStates() : nil,
+                sequence: g.evaluator.sequence, events: g.evaluator.events, rejected: g.evaluator.rejected,
+                alerts: batchAlerts.map { RoutedAlert(alert: $0, sinks: g.router.sinks(for: $0)) },
+                positions: positions, committedAt: clock.now())
+            replaceAllRulesAtNextCommit = false
+            batchAlerts.removeAll(keepingCapacity: true)
+            batchItems = 0
+            batchDirty = false
+            retry(batch)
+        } catch {
+            // Encoding our own state failed: nothing was taken from the engine that a later commit would miss.
+            logger.critical("cannot prepare the state commit: \(error)")
+        }
+    }
+
+    /// Commits `batch`; on failure keeps it, stops reading and tries again (disk full, locked database).
+    private func retry(_ batch: BatchCommit) {
+        do {
+            try store.commit(batch)
+            failedCommit = nil
+            if commitFailures > 0 {
+                logger.notice("state commits work again after \(commitFailures) failures")
+                lastProblem = nil
+            }
+            commitFailures = 0
+            if !batch.alerts.isEmpty { dispatcher?.wake() }
+        } catch {
+            failedCommit = batch
+            commitFailures += 1
+            lastProblem = "state commit failing: \(error)"
+            if commitFailures == 1 || commitFailures % 60 == 0 {
+                logger.error("cannot commit state (reading paused, nothing is lost; retrying): \(error)",
+                             metadata: ["attempts": "\(commitFailures)"])
+            }
+        }
+    }
+
+    // MARK: Status and watchdog
+
+    private func housekeeping() {
+        let now = monotonicMilliseconds()
+        // Fed only from here: if the loop is stuck, systemd's watchdog is not, and it restarts the daemon.
+        if now - lastAliveAt >= 500 {
+            lastAliveAt = now
+            observer?.alive()
+        }
+        if now - lastStatusAt >= Self.statusIntervalMilliseconds {
+            let seconds = Double(max(1, now - lastStatusAt)) / 1000
+            let rate = lastStatusAt == 0 ? 0 : Double(events - eventsAtLastStatus) / seconds
+            lastStatusAt = now
+            eventsAtLastStatus = events
+            if rejectionsUnloggedSinceStatus > 0 {
+                logger.warning("\(rejectionsUnloggedSinceStatus) more rejected lines not logged one by one")
+            }
+            rejectionsLoggedSinceStatus = 0
+            rejectionsUnloggedSinceStatus = 0
+            var text = "\(Int(rate.rounded())) events/s; " + statusLine
+            if let watermark = generation.evaluator.engine.watermark {
+                text += "; lag \(DurationText.format(max(0, clock.now() - watermark)))"
+            }
+            observer?.status(text)
+        }
+    }
+
+    // MARK: Reload
+
+    /// Applies the configuration file and rules anew; on any error keeps running the old ones.
+    private func reload() {
+        observer?.reloading()
+        logger.info("reloading", metadata: ["config": "\(configurationFile)"])
+        flush()
+        let old = generation!
+        do {
+            let configuration = try ConfigurationLoader.load(file: configurationFile)
+            let ruleSet = try Self.compileRules(configuration)
+            let engine = Engine(ruleSet: ruleSet)
+            let reset = try engine.restore(old.evaluator.engine.snapshot())
+            engine.trackChanges()
+            if configuration.stateDirectory != old.configuration.stateDirectory {
+                logger.warning("state_directory changes take effect at the next start")
+            }
+            // Sources whose configuration is unchanged keep their open files and positions.
+            var sources: [any EventSource] = []
+            var kept = Set<String>()
+            let decoder = JSONDecoder()
+            let saved = try store.load().positions
+            for source in configuration.sources {
+                if old.sourceConfigurations[source.name] == source,
+                   let running = old.sources.first(where: { $0.name == source.name }) {
+                    sources.append(running)
+                    kept.insert(source.name)
+                } else {
+                    let checkpoint = saved[source.name].flatMap { try? decoder.decode(SourceCheckpoint.self, from: Data($0.utf8)) }
+                    sources.append(try SourceRegistry.open(source, resumeFrom: checkpoint, logger: logger))
+                }
+            }
+            for source in old.sources where !kept.contains(source.name) { source.close() }
+            try store.forgetSources(except: Set(configuration.sources.map(\.name)))
+            let evaluator = LiveEvaluator(engine: engine, clock: clock, sequence: old.evaluator.sequence,
+                                          events: old.evaluator.events, rejected: old.evaluator.rejected)
+            generation = Generation(
+                configuration: configuration, evaluator: evaluator, router: Self.router(configuration, ruleSet),
+                sources: sources,
+                sourceConfigurations: Dictionary(uniqueKeysWithValues: configuration.sources.map { ($0.name, $0) }),
+                ruleCount: ruleSet.rules.count)
+            replaceAllRulesAtNextCommit = true
+            markDirty()
+            dispatcher?.use(configuration.sinks.map(SinkRegistry.make))
+            lastProblem = nil
+            logger.info("reloaded", metadata: [
+                "rules": "\(ruleSet.rules.count)", "reset": "\(reset.joined(separator: ","))",
+                "sources": "\(sources.count)",
+            ])
+            observer?.ready(status: "reloaded; " + statusLine)
+        } catch let error as Diagnostics {
+            reloadFailed(error.items.map(\.description))
+        } catch let error as PipelineError {
+            reloadFailed(error.lines)
+        } catch {
+            reloadFailed(["\(error)"])
+        }
+    }
+
+    private func reloadFailed(_ errors: [String]) {
+        for line in errors { logger.error("reload: \(line)") }
+        lastProblem = "reload failed with \(errors.count) error\(errors.count == 1 ? "" : "s"), running the previous configuration"
+        logger.error("reload failed: still running the previous configuration and rules")
+        observer?.ready(status: statusLine)
+    }
+
+    // MARK: Building parts
+
+    static func compileRules(_ configuration: DaemonConfiguration) throws -> CompiledRuleSet {
+        do {
+            return CompiledRuleSet(try RuleLoader.load(paths: configuration.rules))
+        } catch {
+            throw PipelineError.rules(error.items.map(\.description))
+        }
+    }
+
+    static func router(_ configuration: DaemonConfiguration, _ ruleSet: CompiledRuleSet) -> AlertRouter {
+        var ruleSinks: [String: [String]] = [:]
+        for rule in ruleSet.rules { if let sinks = rule.definition.sinks { ruleSinks[rule.id] = sinks } }
+        return AlertRouter(routes: configuration.routes, defaultSinks: configuration.defaultSinks, ruleSinks: ruleSinks)
+    }
+}
+
+/// Why the pipeline could not start or reload.
+public enum PipelineError: Error, CustomStringConvertible {
+    case rules([String])
+    case system(String, Int32)
+
+    public var lines: [String] {
+        switch self {
+        case .rules(let errors): errors
+        case .system(let call, let code): ["\(call): \(String(cString: strerror(code)))"]
+        }
+    }
+
+    public var description: String { lines.joined(separator: "\n") }
+}
