@@ -82,13 +82,16 @@ let package = Package(
         .testTarget(name: "TrailwatchCorpusTests", dependencies: ["TrailwatchCorpus"]),
         .testTarget(name: "TrailwatchSystemdTests", dependencies: ["TrailwatchSystemd", "CSystemd"]),
         .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources"]),
-        .testTarget(name: "TrailwatchStateTests", dependencies: ["TrailwatchState", "TrailwatchEngine", "TrailwatchCore"]),
+        .testTarget(
+            name: "TrailwatchStateTests",
+            dependencies: ["TrailwatchState", "TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore"]
+        ),
         .testTarget(
             name: "TrailwatchDaemonTests",
             dependencies: ["TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore"]
         ),
         // Runs the built `trailwatch` binary on real files: CLI behaviour, the conformance suite, the rule pack.
-        .testTarget(name: "trailwatchCLITests", dependencies: ["trailwatch"]),
+        .testTarget(name: "trailwatchCLITests", dependencies: ["trailwatch", "TrailwatchState"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -107,8 +107,10 @@ class KindRuntime<State: Codable>: RuleRuntime {
     /// Kinds call this after changing state kept across groups (`firstSeen`).
     final func changedRule() { ruleChanged = true }
 
+    /// The first `takeChanges` afterwards names every rule, so the store knows which definitions its state is for.
     override func trackChanges() {
         if changedGroups == nil { changedGroups = [] }
+        ruleChanged = true
     }
 
     override func trackChangesOfEverything() {

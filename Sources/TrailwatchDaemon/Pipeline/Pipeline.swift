@@ -63,12 +63,11 @@ public final class Pipeline: @unchecked Sendable {
     // Reporting.
     private var lastStatusAt: Int64 = 0
     private var eventsAtLastStatus = 0
-    private var lastAliveAt: Int64 = 0
     private var rejectionsLoggedSinceStatus = 0
     private var rejectionsUnloggedSinceStatus = 0
     private var lastProblem: String?
     static let statusIntervalMilliseconds: Int64 = 2000
-    static let idleTickMilliseconds: Int64 = 250
+    static let idleTickMilliseconds: Int64 = 100
     static let rejectionsLoggedPerInterval = 100
 
     /// Counters for tests and status.
@@ -323,10 +322,7 @@ public final class Pipeline: @unchecked Sendable {
     private func housekeeping() {
         let now = monotonicMilliseconds()
         // Fed only from here: if the loop is stuck, systemd's watchdog is not, and it restarts the daemon.
-        if now - lastAliveAt >= 500 {
-            lastAliveAt = now
-            observer?.alive()
-        }
+        observer?.alive()
         if now - lastStatusAt >= Self.statusIntervalMilliseconds {
             let seconds = Double(max(1, now - lastStatusAt)) / 1000
             let rate = lastStatusAt == 0 ? 0 : Double(events - eventsAtLastStatus) / seconds

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import TrailwatchCore
+import TrailwatchEngine
+import TrailwatchEvents
+import TrailwatchRules
+@testable import TrailwatchState
+
+/// The store against a real SQLite file: per-batch incremental commits must resume exactly, and a commit
+/// is all or nothing.
+struct StateStoreTests {
+    static let rules = """
+    {"rules": [
+      {"id": "every", "severity": "low", "suppress": "5m", "group_by": ["target"], "match": {"field": "action", "suffix": ".delete"}},
+      {"id": "thr", "severity": "low", "kind": "threshold", "window": "30m", "count": 3, "group_by": ["target"], "match": {"field": "outcome", "equals": "failure"}},
+      {"id": "dist", "severity": "low", "kind": "distinct", "window": "30m", "count": 3, "field": "target", "match": {"field": "outcome", "equals": "failure"}},
+      {"id": "seq", "severity": "low", "kind": "sequence", "window": "20m", "group_by": ["target"], "steps": [{"field": "action", "equals": "u.create"}, {"field": "action", "equals": "u.delete"}]},
+      {"id": "abs", "severity": "low", "kind": "absence", "window": "15m", "group_by": ["target"], "match": {"field": "action", "equals": "backup"}},
+      {"id": "new", "severity": "low", "kind": "new-value", "field": "ip", "learn": "10m", "group_by": ["target"], "match": {"all": []}}
+    ]}
+    """
+
+    static func events() -> [String] {
+        let actions = ["u.create", "u.delete", "backup", "x.update"]
+        return (0..<400).map { i in
+            let t = i * 37
+            let time = String(format: "2026-03-01T%02d:%02d:%02dZ", 10 + t / 3600, t / 60 % 60, t % 60)
+            let outcome = i % 3 == 0 ? "failure" : "success"
+            let action = (200..<300).contains(i) && actions[i * 7 % 4] == "backup" ? "x.update" : actions[i * 7 % 4]
+            return #"{"id": "e\#(i)", "eventTime": "\#(time)", "action": "\#(action)", "outcome": "\#(outcome)", "target": "t\#(i % 5)", "ip": "10.0.0.\#(i * 13 % 11)"}"#
+        }
+    }
+
+    static func ruleSet(_ text: String = rules) throws -> CompiledRuleSet {
+        let node = try JSONDocumentParser.parse(Array(text.utf8), file: "r.json")
+        return CompiledRuleSet(RuleLoader.decodeFile(node).0)
+    }
+
+    static func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "trailwatch-state-\(UInt64.random(in: 0...UInt64.max))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Feeds `lines` in batches of `batch`, committing each batch's changes and alerts.
+    func run(_ set: CompiledRuleSet, _ engine: Engine, _ store: StateStore, _ lines: ArraySlice<String>,
+             batch: Int) throws -> [Alert] {
+        let parser = set.makeParser()
+        var all: [Alert] = []
+        var pending: [Alert] = []
+        var sequence = try store.load().sequence
+        for (n, line) in zip(lines.indices, lines) {
+            #expect(parser.parse(Array(line.utf8)) == .event)
+            let time = parser.value(at: set.schema.eventTimeSlot).jsonValue?.stringValue.flatMap { EventTime.parse($0) }!
+            sequence += 1
+            engine.process(parser, context: EventContext(time: time!, source: "s", line: n + 1, sequence: sequence),
+                           movesWatermark: true, into: &pending)
+            if (n + 1) % batch == 0 || n == lines.indices.last {
+                try store.commit(BatchCommit(
+                    engine: try engine.takeChanges(), sequence: sequence, events: n + 1, rejected: 0,
+                    alerts: pending.map { RoutedAlert(alert: $0, sinks: ["out"]) },
+                    positions: ["s": "{\"line\":\(n + 1)}"], committedAt: 0))
+                all += pending
+                pending.removeAll()
+            }
+        }
+        return all
+    }
+
+    @Test(arguments: [1, 57, 200, 399])
+    func incrementalCommitsResumeExactly(stopAt: Int) throws {
+        let set = try Self.ruleSet()
+        let lines = Self.events()
+        let reference = Engine(ruleSet: set)
+        let whole = try run(set, reference, StateStore(directory: Self.temporaryDirectory()), lines[...], batch: 7)
+
+        let directory = Self.temporaryDirectory()
+        let first = Engine(ruleSet: set)
+        first.trackChanges()
+        var resumed = try run(set, first, StateStore(directory: directory), lines[..<stopAt], batch: 7)
+
+        // A new process: a fresh store on the same file, a fresh engine restored from it.
+        let store = try StateStore(directory: directory)
+        let loaded = try store.load()
+        #expect(loaded.positions == ["s": "{\"line\":\(stopAt)}"])
+        #expect(loaded.events == stopAt)
+        let second = Engine(ruleSet: set)
+        #expect(try second.restore(engine: loaded.engine, rules: loaded.rules).isEmpty)
+        second.trackChanges()
+        resumed += try run(set, second, store, lines[stopAt...], batch: 7)
+
+        #expect(Set(whole.map(\.rule)).count == 6)
+        #expect(resumed == whole)
+        #expect(try store.outbox().map(\.alertID) == whole.map(\.id))
+        #expect(try store.pendingDeliveries(sink: "out", limit: 10_000).count == whole.count)
+    }
+
+    @Test func aFailedCommitChangesNothing() throws {
+        let store = try StateStore(directory: Self.temporaryDirectory())
+        let set = try Self.ruleSet()
+        let engine = Engine(ruleSet: set)
+        engine.trackChanges()
+        _ = try run(set, engine, store, Self.events()[..<50], batch: 50)
+        let before = try store.load()
+        let alert = Alert(id: "a1", rule: "every", severity: .low, time: 0, group: [], count: 1, events: [], summary: "",
+                          labels: [], suppressed: 0)
+        // The same sink twice violates the delivery key after the outbox row and engine row were written.
+        #expect(throws: (any Error).self) {
+            try store.commit(BatchCommit(engine: try engine.takeChanges(), sequence: 999, events: 999, rejected: 0,
+                                         alerts: [RoutedAlert(alert: alert, sinks: ["out", "out"])],
+                                         positions: ["s": "moved"], committedAt: 0))
+        }
+        let after = try store.load()
+        #expect(after.sequence == before.sequence)
+        #expect(after.positions == before.positions)
+        #expect(try store.outbox().count == (try store.outbox(after: 0)).count)
+        #expect(try store.outbox().allSatisfy { $0.alertID != "a1" })
+    }
+
+    @Test func deliveriesAreRecordedPerSink() throws {
+        let store = try StateStore(directory: Self.temporaryDirectory())
+        let alerts = (1...3).map {
+            RoutedAlert(alert: Alert(id: "a\($0)", rule: "r", severity: .high, time: Int64($0), group: [], count: 1,
+                                     events: [], summary: "", labels: [], suppressed: 0),
+                        sinks: $0 == 2 ? ["file"] : ["file", "hook"])
+        }
+        let engine = Engine(ruleSet: try Self.ruleSet())
+        try store.commit(BatchCommit(engine: try engine.takeChanges(), sequence: 0, events: 0, rejected: 0,
+                                     alerts: alerts, positions: [:], committedAt: 5))
+        let file = try store.pendingDeliveries(sink: "file", limit: 10)
+        #expect(file.map(\.alertID) == ["a1", "a2", "a3"])
+        #expect(Alert(jsonText: file[1].body)?.id == "a2")
+        #expect(try store.pendingDeliveries(sink: "hook", limit: 10).map(\.alertID) == ["a1", "a3"])
+        try store.markDelivered(sink: "file", seqs: [file[0].seq, file[1].seq], at: 6)
+        try store.recordFailure(sink: "hook", seq: file[0].seq, error: "HTTP 400", at: 7, dead: true)
+        #expect(try store.pendingDeliveries(sink: "file", limit: 10).map(\.alertID) == ["a3"])
+        #expect(try store.pendingDeliveries(sink: "hook", limit: 10).map(\.alertID) == ["a3"])
+        let counts = try store.deliveryCounts()
+        #expect(counts["file"] == DeliveryCounts(pending: 1, delivered: 2, dead: 0))
+        #expect(counts["hook"] == DeliveryCounts(pending: 1, delivered: 0, dead: 1))
+    }
+}
