@@ -80,7 +80,10 @@ let package = Package(
         ),
         .testTarget(name: "TrailwatchReplayTests", dependencies: ["TrailwatchReplay", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchCorpusTests", dependencies: ["TrailwatchCorpus"]),
-        .testTarget(name: "TrailwatchSystemdTests", dependencies: ["TrailwatchSystemd", "CSystemd"]),
+        .testTarget(
+            name: "TrailwatchSystemdTests",
+            dependencies: ["TrailwatchSystemd", "CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources"]),
         .testTarget(
             name: "TrailwatchStateTests",

@@ -7,7 +7,7 @@ import TrailwatchState
 /// and the file sink has each of them (a repeat is allowed only for a kill between write and record).
 @Suite(.serialized)
 struct CrashRecoveryTests {
-    static let kills = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_KILLS"] ?? "") ?? 25
+    static let kills = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_KILLS"] ?? "") ?? 30
     static let events = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_EVENTS"] ?? "") ?? 12_000
 
     @Test func killedAtRandomMomentsMatchesReplay() throws {
@@ -44,17 +44,20 @@ struct CrashRecoveryTests {
         let writing = Thread { writer.run() }
         writing.start()
 
+        // Kills land while the writer is still going (it is paced to outlast them), at start-up, mid-batch, idle.
         var restarts = 0
-        for _ in 0..<Self.kills {
+        while restarts < Self.kills || !writer.done {
             let daemon = try DaemonProcess(config: config, in: dir)
-            usleep(UInt32.random(in: 30_000...350_000, using: &rng))
+            usleep(UInt32.random(in: 20_000...300_000, using: &rng))
             daemon.signal(SIGKILL)
             #expect(daemon.waitForExit() != nil)
             restarts += 1
         }
-        while !writer.done { usleep(20_000) }
 
-        let daemon = try DaemonProcess(config: config, in: dir)
+        let notify = try NotifyReceiver()
+        let daemon = try DaemonProcess(config: config, in: dir, environment: ["NOTIFY_SOCKET": notify.name])
+        // systemd sends SIGTERM only to a started service; before READY the default action would apply.
+        #expect(notify.waitFor { $0.contains("READY=1") } != nil)
         let state = dir.appendingPathComponent("state").path
         let caughtUp = try eventually(timeout: .seconds(120)) {
             let loaded = try StateStore(directory: state).load()
@@ -130,7 +133,7 @@ final class StreamWriter: @unchecked Sendable {
                 fd = open(live.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
                 sinceRotation = 0
             }
-            usleep(UInt32.random(in: 500...6000, using: &rng))
+            usleep(UInt32.random(in: 4000...36_000, using: &rng))
         }
         close(fd)
         finished.withLock { isDone = true }
