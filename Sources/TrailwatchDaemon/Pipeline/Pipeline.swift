@@ -285,6 +285,7 @@ public final class Pipeline: @unchecked Sendable {
                 alerts: batchAlerts.map { RoutedAlert(alert: $0, sinks: g.router.sinks(for: $0)) },
                 positions: positions, committedAt: clock.now())
             replaceAllRulesAtNextCommit = false
+            for routed in batch.alerts { logAlert(routed) }
             batchAlerts.removeAll(keepingCapacity: true)
             batchItems = 0
             batchDirty = false
@@ -293,6 +294,15 @@ public final class Pipeline: @unchecked Sendable {
             // Encoding our own state failed: nothing was taken from the engine that a later commit would miss.
             logger.critical("cannot prepare the state commit: \(error)")
         }
+    }
+
+    /// Each alert in the log too, with its rule and severity as fields (journal: RULE=, SEVERITY=).
+    private func logAlert(_ routed: RoutedAlert) {
+        let a = routed.alert
+        logger.info("alert: \(a.summary.isEmpty ? a.rule : a.summary)", metadata: [
+            "rule": "\(a.rule)", "severity": "\(a.severity.rawValue)", "alert": "\(a.id)",
+            "sinks": "\(routed.sinks.joined(separator: ","))",
+        ])
     }
 
     /// Commits `batch`; on failure keeps it, stops reading and tries again (disk full, locked database).
@@ -409,12 +419,17 @@ public final class Pipeline: @unchecked Sendable {
 
     // MARK: Building parts
 
+    /// Loads and compiles the configured rules; a rule naming a sink that is not configured is an error too.
     static func compileRules(_ configuration: DaemonConfiguration) throws -> CompiledRuleSet {
+        let definitions: [RuleDefinition]
         do {
-            return CompiledRuleSet(try RuleLoader.load(paths: configuration.rules))
+            definitions = try RuleLoader.load(paths: configuration.rules)
         } catch {
             throw PipelineError.rules(error.items.map(\.description))
         }
+        let unknown = RuleSinkCheck.unknownSinks(definitions, sinkNames: configuration.sinks.map(\.name))
+        guard unknown.isEmpty else { throw PipelineError.rules(unknown.map(\.description)) }
+        return CompiledRuleSet(definitions)
     }
 
     static func router(_ configuration: DaemonConfiguration, _ ruleSet: CompiledRuleSet) -> AlertRouter {

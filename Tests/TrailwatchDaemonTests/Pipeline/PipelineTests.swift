@@ -144,6 +144,18 @@ struct PipelineTests {
         #expect(try scratch.alerts(store).map(\.rule) == ["kept", "changed"])
     }
 
+    @Test func aRuleNamingAnUnknownSinkDoesNotStart() throws {
+        let scratch = try Scratch(rules: #"{"id": "r", "severity": "low", "sinks": ["pager"], "match": {"all": []}}"#,
+                                  wallClock: false)
+        do {
+            _ = try scratch.pipeline(clock: ManualWallClock(0))
+            Issue.record("the pipeline started with a rule naming an unknown sink")
+        } catch let error as PipelineError {
+            #expect(error.description.contains("rules.json:1:"), "\(error)")
+            #expect(error.description.contains("\"pager\""), "\(error)")
+        }
+    }
+
     @Test func anInvalidReloadKeepsTheRunningRules() throws {
         let scratch = try Scratch(rules: #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}}"#,
                                   wallClock: false)
