@@ -2,22 +2,11 @@ import Foundation
 import Logging
 import Testing
 @testable import TrailwatchSources
+import TrailwatchTestSupport
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A small deterministic generator, so a failing seed can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct FileSourceRandomTests {
     /// One file name followed by the source, with its writer and everything written under that name.
@@ -42,7 +31,7 @@ struct SplitMix64: RandomNumberGenerator {
     /// once the restarts' repeats are cut at the checkpoints, must be exactly what was written.
     @Test(arguments: Array(1...12) as [UInt64])
     func deliveredEqualsWrittenThroughRotationsAndRestarts(seed: UInt64) throws {
-        var random = SplitMix64(state: seed)
+        var random = SeededGenerator(seed: seed)
         let dir = TemporaryDirectory()
         let chains = ["a.jsonl", "b.jsonl"].map { Chain(path: dir.file($0)) }
         for chain in chains {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrailwatchState
+import TrailwatchTestSupport
 
 /// `kill -9` at random moments while events are appended and files rotated: after the last restart the
 /// outbox holds exactly the alerts one `trailwatch replay` of the whole stream prints, in the same order,
@@ -147,18 +148,5 @@ final class StreamWriter: @unchecked Sendable {
             precondition(n > 0, "writing the test stream failed")
             done += n
         }
-    }
-}
-
-/// SplitMix64: reproducible randomness for the test (the seed is printed by a failing run's environment).
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -277,24 +277,7 @@ public struct ConfigDecoder {
     /// The member of `known` within two edits of `name` (three for names of eight or more characters, so
     /// `severities` finds `severity`), if any; ties go to the alphabetically first.
     public static func closest(_ name: String, _ known: some Collection<String>) -> String? {
-        let best = known.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
-        let limit = name.count >= 8 ? 3 : 2
-        guard let (candidate, distance) = best, distance <= limit, distance < name.count else { return nil }
-        return candidate
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard !x.isEmpty, !y.isEmpty else { return max(x.count, y.count) }
-        var previous = Array(0...y.count)
-        for i in 1...x.count {
-            var current = [i] + Array(repeating: 0, count: y.count)
-            for j in 1...y.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[y.count]
+        Spelling.closest(to: name, in: known, maximumDistance: name.count >= 8 ? 3 : 2, ignoringCase: true)
     }
 
     /// `"a", "b", "c"`
