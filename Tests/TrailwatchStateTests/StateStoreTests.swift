@@ -120,5 +120,11 @@ struct StateStoreTests {
         let counts = try store.deliveryCounts()
         #expect(counts["file"] == DeliveryCounts(pending: 1, delivered: 2, dead: 0))
         #expect(counts["hook"] == DeliveryCounts(pending: 1, delivered: 0, dead: 1))
+
+        // Only a2 is delivered everywhere; a1 is dead for hook, a3 pending: pruning removes a2 alone.
+        #expect(try store.pruneDelivered(before: 4) == 0, "younger than the cutoff")
+        #expect(try store.pruneDelivered(before: 6) == 1)
+        #expect(try store.outbox().map(\.alertID) == ["a1", "a3"])
+        #expect(try store.deliveryCounts()["file"] == DeliveryCounts(pending: 1, delivered: 1, dead: 0))
     }
 }

@@ -69,6 +69,10 @@ public final class Pipeline: @unchecked Sendable {
     static let statusIntervalMilliseconds: Int64 = 2000
     static let idleTickMilliseconds: Int64 = 100
     static let rejectionsLoggedPerInterval = 100
+    /// Alerts every sink has are kept this long (for inspection), then removed from the outbox.
+    static let deliveredRetentionMilliseconds: Int64 = 7 * 86_400_000
+    static let pruneIntervalMilliseconds: Int64 = 600_000
+    private var lastPruneAt: Int64 = 0
 
     /// Counters for tests and status.
     public var events: Int { generation.evaluator.events }
@@ -333,6 +337,15 @@ public final class Pipeline: @unchecked Sendable {
         let now = monotonicMilliseconds()
         // Fed only from here: if the loop is stuck, systemd's watchdog is not, and it restarts the daemon.
         observer?.alive()
+        if now - lastPruneAt >= Self.pruneIntervalMilliseconds {
+            lastPruneAt = now
+            do {
+                let removed = try store.pruneDelivered(before: clock.now() - Self.deliveredRetentionMilliseconds)
+                if removed > 0 { logger.info("removed \(removed) delivered alerts older than 7 days from the outbox") }
+            } catch {
+                logger.warning("cannot prune the outbox: \(error)")
+            }
+        }
         if now - lastStatusAt >= Self.statusIntervalMilliseconds {
             let seconds = Double(max(1, now - lastStatusAt)) / 1000
             let rate = lastStatusAt == 0 ? 0 : Double(events - eventsAtLastStatus) / seconds
@@ -372,7 +385,7 @@ public final class Pipeline: @unchecked Sendable {
             var sources: [any EventSource] = []
             var kept = Set<String>()
             let decoder = JSONDecoder()
-            let saved = try store.load().positions
+            let saved = try store.positions()
             for source in configuration.sources {
                 if old.sourceConfigurations[source.name] == source,
                    let running = old.sources.first(where: { $0.name == source.name }) {
