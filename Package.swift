@@ -46,6 +46,16 @@ let package = Package(
         ),
         .target(name: "TrailwatchCorpus"),
         .target(name: "TrailwatchSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        // Decoding of the daemon's configuration blocks: located errors, member paths, secrets.
+        .target(name: "TrailwatchConfiguration", dependencies: ["TrailwatchCore"]),
+        // One folder per sink: settings, a pure payload builder, the transport.
+        .target(
+            name: "TrailwatchSinks",
+            dependencies: [
+                "TrailwatchCore", "TrailwatchConfiguration", "TrailwatchSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "TrailwatchSources", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(
             name: "TrailwatchState",
@@ -55,7 +65,7 @@ let package = Package(
             name: "TrailwatchDaemon",
             dependencies: [
                 "TrailwatchCore", "TrailwatchEvents", "TrailwatchRules", "TrailwatchEngine", "TrailwatchReplay",
-                "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd",
+                "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchConfiguration", "TrailwatchSinks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -86,6 +96,7 @@ let package = Package(
             name: "TrailwatchSystemdTests",
             dependencies: ["TrailwatchSystemd", "CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "TrailwatchSinksTests", dependencies: ["TrailwatchSinks", "TrailwatchConfiguration", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources", "TrailwatchTestSupport"]),
         .testTarget(
             name: "TrailwatchStateTests",
@@ -96,7 +107,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TrailwatchDaemonTests",
-            dependencies: ["TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore"]
+            dependencies: [
+                "TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore",
+                "TrailwatchConfiguration", "TrailwatchSinks",
+            ]
         ),
         // Runs the built `trailwatch` binary on real files: CLI behaviour, the conformance suite, the rule pack.
         .testTarget(name: "trailwatchCLITests", dependencies: ["trailwatch", "TrailwatchState", "TrailwatchTestSupport"]),

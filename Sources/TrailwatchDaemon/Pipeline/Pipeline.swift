@@ -124,7 +124,7 @@ public final class Pipeline: @unchecked Sendable {
             configuration: configuration, evaluator: evaluator, router: Self.router(configuration, ruleSet),
             sources: sources, sourceConfigurations: Dictionary(uniqueKeysWithValues: configuration.sources.map { ($0.name, $0) }),
             ruleCount: ruleSet.rules.count)
-        dispatcher?.use(configuration.sinks.map(SinkRegistry.make))
+        dispatcher?.use(configuration.sinks)
         logger.info("pipeline open", metadata: [
             "rules": "\(ruleSet.rules.count)", "sources": "\(sources.count)", "events": "\(saved.events)",
         ])
@@ -407,7 +407,7 @@ public final class Pipeline: @unchecked Sendable {
                 ruleCount: ruleSet.rules.count)
             replaceAllRulesAtNextCommit = true
             markDirty()
-            dispatcher?.use(configuration.sinks.map(SinkRegistry.make))
+            dispatcher?.use(configuration.sinks)
             lastProblem = nil
             logger.info("reloaded", metadata: [
                 "rules": "\(ruleSet.rules.count)", "reset": "\(reset.joined(separator: ","))",

@@ -1,11 +1,9 @@
 import Foundation
 import Testing
 import TrailwatchCore
-#if canImport(TrailwatchDaemon)
-import TrailwatchDaemon
-#else
+import TrailwatchSinks
 import TrailwatchConfiguration
-#endif
+import TrailwatchDaemon
 
 /// The configuration file format: what a valid file gives, and the exact error for each kind of mistake.
 struct ConfigurationLoaderTests {
@@ -47,9 +45,9 @@ struct ConfigurationLoaderTests {
                 SourceConfiguration(name: "stdin", kind: .stdin, maximumLineBytes: 1 << 20),
             ],
             sinks: [
-                SinkConfiguration(name: "alerts", kind: .file(path: f.path("alerts.jsonl"))),
-                SinkConfiguration(name: "console", kind: .stdout(format: .text)),
-                SinkConfiguration(name: "raw", kind: .stdout(format: .json)),
+                SinkConfiguration(name: "alerts", settings: FileSinkSettings(path: f.path("alerts.jsonl"))),
+                SinkConfiguration(name: "console", settings: StdoutSinkSettings(format: .text)),
+                SinkConfiguration(name: "raw", settings: StdoutSinkSettings(format: .json)),
             ],
             routes: [
                 RouteConfiguration(sinks: ["console"], severities: [.high, .critical], rules: ["cdb-*"],
@@ -73,7 +71,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration == DaemonConfiguration(
             file: f.path("trailwatch.json"), rules: [f.path("rules")], stateDirectory: "/var/lib/trailwatch",
             sources: [SourceConfiguration(name: "in", kind: .stdin)],
-            sinks: [SinkConfiguration(name: "out", kind: .stdout(format: .json))], routes: [], defaultSinks: ["out"]))
+            sinks: [SinkConfiguration(name: "out", settings: StdoutSinkSettings(format: .json))], routes: [], defaultSinks: ["out"]))
         #expect(configuration.pipeline == PipelineConfiguration(batchMaximumEvents: 4096, batchMaximumDelayMilliseconds: 5))
         #expect(configuration.liveTime == LiveTimeConfiguration(wallClock: true, delayMilliseconds: 60_000))
     }
