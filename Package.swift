@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C interface over simdjson's DOM parser: one validating parse per line, then only the paths rules use.
@@ -54,6 +57,12 @@ let package = Package(
             dependencies: [
                 "TrailwatchCore", "TrailwatchConfiguration", "TrailwatchSystemd",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(name: "TrailwatchSources", dependencies: [.product(name: "Logging", package: "swift-log")]),
@@ -82,7 +91,15 @@ let package = Package(
         ),
 
         // Fixtures and helpers shared by several test targets.
-        .target(name: "TrailwatchTestSupport", path: "Tests/TrailwatchTestSupport"),
+        .target(
+            name: "TrailwatchTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TrailwatchTestSupport"
+        ),
         .testTarget(name: "TrailwatchCoreTests", dependencies: ["TrailwatchCore"]),
         .testTarget(name: "TrailwatchEventsTests", dependencies: ["TrailwatchEvents", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchRulesTests", dependencies: ["TrailwatchRules", "TrailwatchEvents", "TrailwatchCore"]),
@@ -96,7 +113,11 @@ let package = Package(
             name: "TrailwatchSystemdTests",
             dependencies: ["TrailwatchSystemd", "CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "TrailwatchSinksTests", dependencies: ["TrailwatchSinks", "TrailwatchConfiguration", "TrailwatchCore"]),
+        .testTarget(
+            name: "TrailwatchSinksTests",
+            dependencies: ["TrailwatchSinks", "TrailwatchConfiguration", "TrailwatchCore", "TrailwatchTestSupport"],
+            resources: [.copy("Golden")]
+        ),
         .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources", "TrailwatchTestSupport"]),
         .testTarget(
             name: "TrailwatchStateTests",
