@@ -11,6 +11,8 @@ public struct PendingDelivery: Sendable, Equatable {
     public var attempts: Int
     /// When the alert entered the outbox (milliseconds since the epoch): batching windows and `max_age` count from it.
     public var createdAt: Int64
+    /// False for a resolution: the alert's condition has ended.
+    public var firing: Bool
 }
 
 /// One row of the outbox, for inspection (`trailwatch outbox`) and tests.
@@ -18,6 +20,8 @@ public struct OutboxRecord: Sendable, Equatable {
     public var seq: Int64
     public var alertID: String
     public var body: String
+    /// "firing", or "resolved" for a resolution.
+    public var kind: String
 }
 
 /// Delivery counts for one sink.
@@ -32,10 +36,11 @@ extension StateStore {
     public func pendingDeliveries(sink: String, limit: Int) throws -> [PendingDelivery] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.seq, o.alert_id, o.body, d.attempts, o.created_at FROM delivery d JOIN outbox o ON o.seq = d.seq
+                SELECT d.seq, o.alert_id, o.body, d.attempts, o.created_at, o.kind FROM delivery d JOIN outbox o ON o.seq = d.seq
                 WHERE d.sink = ? AND d.status = 'pending' ORDER BY d.seq LIMIT ?
                 """, arguments: [sink, limit]).map {
-                PendingDelivery(seq: $0[0], alertID: $0[1], body: $0[2], attempts: $0[3], createdAt: $0[4])
+                PendingDelivery(seq: $0[0], alertID: $0[1], body: $0[2], attempts: $0[3], createdAt: $0[4],
+                                firing: ($0[5] as String) == "firing")
             }
         }
     }
@@ -149,12 +154,14 @@ extension StateStore {
         }
     }
 
-    /// Outbox rows after `seq`, oldest first.
-    public func outbox(after seq: Int64 = 0, limit: Int = .max) throws -> [OutboxRecord] {
+    /// Outbox rows after `seq`, oldest first: the alerts produced (`kind` "firing", what replay prints), or
+    /// every row when `kind` is nil.
+    public func outbox(after seq: Int64 = 0, kind: String? = "firing", limit: Int = .max) throws -> [OutboxRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, alert_id, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-                             arguments: [seq, Int64(min(limit, Int(Int64.max)))]).map {
-                OutboxRecord(seq: $0[0], alertID: $0[1], body: $0[2])
+            try Row.fetchAll(db, sql: """
+                SELECT seq, alert_id, body, kind FROM outbox WHERE seq > ? AND (? IS NULL OR kind = ?) ORDER BY seq LIMIT ?
+                """, arguments: [seq, kind, kind, Int64(min(limit, Int(Int64.max)))]).map {
+                OutboxRecord(seq: $0[0], alertID: $0[1], body: $0[2], kind: $0[3])
             }
         }
     }

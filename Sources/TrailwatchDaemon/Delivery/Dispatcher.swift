@@ -149,7 +149,7 @@ final class SinkWorker: Sendable {
             var corrupt: [Int64] = []
             for delivery in pending {
                 if let alert = Alert(jsonText: delivery.body) {
-                    outgoing.append(OutgoingAlert(alert: alert, json: delivery.body))
+                    outgoing.append(OutgoingAlert(alert: alert, json: delivery.body, status: delivery.firing ? .firing : .resolved))
                 } else {
                     corrupt.append(delivery.seq)
                 }

@@ -111,6 +111,7 @@ public final class Pipeline: @unchecked Sendable {
                         metadata: ["rules": "\(reset.joined(separator: ","))"])
         }
         engine.trackChanges()
+        engine.reportResolutions()
         let evaluator = LiveEvaluator(engine: engine, clock: clock, sequence: saved.sequence, events: saved.events,
                                       rejected: saved.rejected)
         let decoder = JSONDecoder()
@@ -287,7 +288,7 @@ public final class Pipeline: @unchecked Sendable {
                 replacesAllRules: replaceAllRulesAtNextCommit ? try engine.allRuleStates() : nil,
                 sequence: g.evaluator.sequence, events: g.evaluator.events, rejected: g.evaluator.rejected,
                 alerts: batchAlerts.map { RoutedAlert(alert: $0, sinks: g.router.sinks(for: $0)) },
-                positions: positions, committedAt: clock.now())
+                resolutions: engine.takeResolutions().map(\.alertID), positions: positions, committedAt: clock.now())
             replaceAllRulesAtNextCommit = false
             for routed in batch.alerts { logAlert(routed) }
             batchAlerts.removeAll(keepingCapacity: true)
@@ -378,6 +379,7 @@ public final class Pipeline: @unchecked Sendable {
             let engine = Engine(ruleSet: ruleSet)
             let reset = try engine.restore(old.evaluator.engine.snapshot())
             engine.trackChanges()
+            engine.reportResolutions()
             if configuration.stateDirectory != old.configuration.stateDirectory {
                 logger.warning("state_directory changes take effect at the next start")
             }
