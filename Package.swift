@@ -115,7 +115,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TrailwatchSinksTests",
-            dependencies: ["TrailwatchSinks", "TrailwatchConfiguration", "TrailwatchCore", "TrailwatchTestSupport"],
+            dependencies: [
+                "TrailwatchSinks", "TrailwatchConfiguration", "TrailwatchCore", "TrailwatchTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources", "TrailwatchTestSupport"]),

@@ -29,6 +29,12 @@ public struct DeliveryCounts: Sendable, Equatable {
     public var pending = 0
     public var delivered = 0
     public var dead = 0
+
+    public init(pending: Int = 0, delivered: Int = 0, dead: Int = 0) {
+        self.pending = pending
+        self.delivered = delivered
+        self.dead = dead
+    }
 }
 
 extension StateStore {
