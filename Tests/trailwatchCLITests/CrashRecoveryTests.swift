@@ -11,7 +11,7 @@ struct CrashRecoveryTests {
     static let kills = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_KILLS"] ?? "") ?? 30
     static let events = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_EVENTS"] ?? "") ?? 12_000
 
-    @Test func killedAtRandomMomentsMatchesReplay() throws {
+    @Test func killedAtRandomMomentsMatchesReplay() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var rng = SeededGenerator(seed: UInt64(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_SEED"] ?? "") ?? 20261121)
@@ -56,35 +56,35 @@ struct CrashRecoveryTests {
             let notify = try NotifyReceiver()
             let daemon = try DaemonProcess(config: config, in: dir, environment: ["NOTIFY_SOCKET": notify.name])
             if !lastWasStartup && Int.random(in: 0..<4, using: &rng) == 0 {
-                usleep(UInt32.random(in: 0...40_000, using: &rng))
+                try await Task.sleep(for: .microseconds(UInt32.random(in: 0...40_000, using: &rng)))
                 lastWasStartup = true
                 startupKills += 1
             } else {
-                #expect(notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") } != nil, "\(daemon.stderr.suffix(1000))")
-                usleep(UInt32.random(in: 0...250_000, using: &rng))
+                #expect(await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") } != nil, "\(daemon.stderr.suffix(1000))")
+                try await Task.sleep(for: .microseconds(UInt32.random(in: 0...250_000, using: &rng)))
                 lastWasStartup = false
             }
             daemon.signal(SIGKILL)
-            #expect(daemon.waitForExit() != nil)
+            #expect(await daemon.waitForExit() != nil)
             restarts += 1
         }
 
         let notify = try NotifyReceiver()
         let daemon = try DaemonProcess(config: config, in: dir, environment: ["NOTIFY_SOCKET": notify.name])
         // systemd sends SIGTERM only to a started service; before READY the default action would apply.
-        #expect(notify.waitFor { $0.contains("READY=1") } != nil)
+        #expect(await notify.waitFor { $0.contains("READY=1") } != nil)
         let state = dir.appendingPathComponent("state").path
-        let caughtUp = try eventually(timeout: .seconds(120)) {
+        let caughtUp = try await eventually(timeout: .seconds(120)) {
             let loaded = try StateStore(directory: state).load()
             return loaded.events + loaded.rejected == lines.count
         }
         #expect(caughtUp, "the daemon did not read the whole stream: \(daemon.stderr.suffix(2000))")
-        let deliveredAll = try eventually {
+        let deliveredAll = try await eventually {
             try StateStore(directory: state).deliveryCounts()["out"]?.pending == 0
         }
         #expect(deliveredAll)
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0, "\(daemon.stderr.suffix(2000))")
+        #expect(await daemon.waitForExit() == 0, "\(daemon.stderr.suffix(2000))")
 
         let outbox = try StateStore(directory: state).outbox().map(\.body)
         #expect(outbox.count == expected.count, "outbox \(outbox.count) vs replay \(expected.count)")

@@ -50,7 +50,7 @@ struct DaemonLifecycleTests {
         }
     }
 
-    @Test func notifiesReadyStatusReloadAndStopping() throws {
+    @Test func notifiesReadyStatusReloadAndStopping() async throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
         let notify = try NotifyReceiver()
@@ -58,55 +58,55 @@ struct DaemonLifecycleTests {
                                        environment: ["NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "600000"])
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
 
-        let ready = try #require(notify.waitFor { $0.contains("READY=1") }, "no READY=1: \(daemon.stderr)")
+        let ready = try #require(await notify.waitFor { $0.contains("READY=1") }, "no READY=1: \(daemon.stderr)")
         #expect(ready.index == 0, "READY=1 must be the first message: \(notify.messages)")
         #expect(ready.message.contains("STATUS=1 rules, 1 sources"), "\(ready.message)")
         #expect(FileManager.default.fileExists(atPath: setup.state + "/state.sqlite"), "READY before the state was open")
 
         // The watchdog is fed at half of WATCHDOG_USEC while the pipeline turns.
-        #expect(notify.waitFor(after: ready.index) { $0 == "WATCHDOG=1" } != nil)
+        #expect(await notify.waitFor(after: ready.index) { $0 == "WATCHDOG=1" } != nil)
 
         try setup.append(Self.event(1, "db.user.delete") + Self.event(2, "db.user.create"))
-        #expect(eventually(timeout: .seconds(10)) { setup.alertRules() == ["deletes"] })
-        #expect(notify.waitFor { $0.hasPrefix("STATUS=") && $0.contains("2 events, 1 alerts") } != nil, "\(notify.messages)")
+        #expect(await eventually(timeout: .seconds(60)) { setup.alertRules() == ["deletes"] })
+        #expect(await notify.waitFor { $0.hasPrefix("STATUS=") && $0.contains("2 events, 1 alerts") } != nil, "\(notify.messages)")
 
         // A good reload: the new rule runs, the unchanged one keeps its state.
         try "{\"rules\": [\(Self.deleteRule), \(Self.createRule)]}".write(to: setup.rule, atomically: true, encoding: .utf8)
         var seen = notify.messages.count
         daemon.signal(SIGHUP)
-        let reloading = try #require(notify.waitFor(after: seen) { $0.contains("RELOADING=1") })
+        let reloading = try #require(await notify.waitFor(after: seen) { $0.contains("RELOADING=1") })
         let monotonic = reloading.message.split(separator: "\n").first { $0.hasPrefix("MONOTONIC_USEC=") }
         #expect(monotonic.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) }.map { $0 > 0 } == true, "\(reloading.message)")
-        let reloaded = try #require(notify.waitFor(after: reloading.index + 1) { $0.contains("READY=1") })
+        let reloaded = try #require(await notify.waitFor(after: reloading.index + 1) { $0.contains("READY=1") })
         #expect(reloaded.message.contains("reloaded"), "\(reloaded.message)")
         try setup.append(Self.event(3, "db.user.create"))
-        #expect(eventually(timeout: .seconds(10)) { setup.alertRules() == ["deletes", "creates"] })
+        #expect(await eventually(timeout: .seconds(60)) { setup.alertRules() == ["deletes", "creates"] })
 
         // A bad reload: every error logged, the previous rules keep running, STATUS says so.
         try #"{"id": "broken", "severity": "urgent", "kind": "threshold"}"#.write(to: setup.rule, atomically: true, encoding: .utf8)
         seen = notify.messages.count
         daemon.signal(SIGHUP)
-        let failed = try #require(notify.waitFor(after: seen) { $0.contains("READY=1") })
+        let failed = try #require(await notify.waitFor(after: seen) { $0.contains("READY=1") })
         #expect(failed.message.contains("reload failed with"), "\(failed.message)")
         #expect(daemon.stderr.contains("rule.json"), "rule errors are logged with their place")
         try setup.append(Self.event(4, "db.user.delete"))
-        #expect(eventually(timeout: .seconds(10)) { setup.alertRules() == ["deletes", "creates", "deletes"] })
+        #expect(await eventually(timeout: .seconds(60)) { setup.alertRules() == ["deletes", "creates", "deletes"] })
 
         seen = notify.messages.count
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0, "\(daemon.stderr)")
-        #expect(notify.waitFor(after: seen) { $0.hasPrefix("STOPPING=1") } != nil, "\(notify.messages)")
+        #expect(await daemon.waitForExit() == 0, "\(daemon.stderr)")
+        #expect(await notify.waitFor(after: seen) { $0.hasPrefix("STOPPING=1") } != nil, "\(notify.messages)")
     }
 
-    @Test func watchdogFallsSilentWhileThePipelineIsStuck() throws {
+    @Test func watchdogFallsSilentWhileThePipelineIsStuck() async throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
         let notify = try NotifyReceiver()
         let daemon = try DaemonProcess(config: setup.config, in: setup.dir,
                                        environment: ["NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "400000"])
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
-        #expect(notify.waitFor { $0.contains("READY=1") } != nil)
-        #expect(notify.waitFor { $0 == "WATCHDOG=1" } != nil)
+        #expect(await notify.waitFor { $0.contains("READY=1") } != nil)
+        #expect(await notify.waitFor { $0 == "WATCHDOG=1" } != nil)
 
         // Another process holds the database's write lock: the next commit waits, and the loop with it.
         let locker = Process()
@@ -116,29 +116,29 @@ struct DaemonLifecycleTests {
         locker.standardInput = input
         try locker.run()
         input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\n".utf8))
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         try setup.append(Self.event(1, "db.user.delete"))
-        usleep(600_000)  // the pipeline reads the event and blocks in its commit
+        try await Task.sleep(for: .milliseconds(600))  // the pipeline reads the event and blocks in its commit
         let before = notify.messages.count
-        usleep(1_500_000)
+        try await Task.sleep(for: .milliseconds(1500))
         let whileStuck = notify.messages[before...].filter { $0 == "WATCHDOG=1" }.count
         input.fileHandleForWriting.write(Data("COMMIT;\n".utf8))
         try input.fileHandleForWriting.close()
         locker.waitUntilExit()
         #expect(whileStuck == 0, "WATCHDOG=1 sent while the pipeline could not commit")
-        #expect(notify.waitFor(after: notify.messages.count) { $0 == "WATCHDOG=1" } != nil, "watchdog did not resume")
-        #expect(eventually(timeout: .seconds(10)) { setup.alertRules() == ["deletes"] })
+        #expect(await notify.waitFor(after: notify.messages.count) { $0 == "WATCHDOG=1" } != nil, "watchdog did not resume")
+        #expect(await eventually(timeout: .seconds(60)) { setup.alertRules() == ["deletes"] })
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(await daemon.waitForExit() == 0)
     }
 
-    @Test func invalidConfigurationDoesNotStart() throws {
+    @Test func invalidConfigurationDoesNotStart() async throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
         try #"{"id": "x", "severity": "urgent"}"#.write(to: setup.rule, atomically: true, encoding: .utf8)
         let notify = try NotifyReceiver()
         let daemon = try DaemonProcess(config: setup.config, in: setup.dir, environment: ["NOTIFY_SOCKET": notify.name])
-        #expect(daemon.waitForExit() == 1)
+        #expect(await daemon.waitForExit() == 1)
         #expect(daemon.stderr.contains("rule.json:1:"), "\(daemon.stderr)")
         #expect(!notify.messages.contains { $0.contains("READY=1") })
     }

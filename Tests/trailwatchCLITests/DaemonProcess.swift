@@ -33,15 +33,16 @@ final class DaemonProcess {
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the exit, at most `timeout`; nil when it is still running then (it is killed).
-    func waitForExit(timeout: Duration = .seconds(30)) -> Int32? {
+    /// Sleeps between looks (never blocks a thread: the test runner has as few threads as cores).
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {
                 signal(SIGKILL)
-                process.waitUntilExit()
+                while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
                 return nil
             }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return process.terminationStatus
     }
@@ -51,11 +52,11 @@ final class DaemonProcess {
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
-        usleep(20_000)
+        try? await Task.sleep(for: .milliseconds(20))
     }
     return try condition()
 }

@@ -42,12 +42,13 @@ final class NotifyReceiver: @unchecked Sendable {
     var messages: [String] { lock.withLock { received } }
 
     /// Waits for a message after the first `after` ones that satisfies `predicate`; returns it and its index.
-    func waitFor(after: Int = 0, timeout: Duration = .seconds(15), _ predicate: (String) -> Bool) -> (index: Int, message: String)? {
+    func waitFor(after: Int = 0, timeout: Duration = .seconds(60),
+                 _ predicate: (String) -> Bool) async -> (index: Int, message: String)? {
         let deadline = ContinuousClock.now + timeout
         repeat {
             let all = messages
             if after < all.count, let i = all[after...].firstIndex(where: predicate) { return (i, all[i]) }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         } while ContinuousClock.now < deadline
         return nil
     }

@@ -30,7 +30,7 @@ struct OutageTests {
 
         var notify = try NotifyReceiver()
         var daemon = try DaemonProcess(config: config, in: dir, environment: ["NOTIFY_SOCKET": notify.name])
-        #expect(notify.waitFor { $0.contains("READY=1") } != nil, "\(daemon.stderr)")
+        #expect(await notify.waitFor { $0.contains("READY=1") } != nil, "\(daemon.stderr)")
         let handle = try FileHandle(forWritingTo: events)
         for chunk in stride(from: 0, to: Self.alerts, by: 100) {
             let lines = (chunk..<chunk + 100).map { i in
@@ -40,14 +40,14 @@ struct OutageTests {
         }
         try handle.close()
         let state = dir.appendingPathComponent("state").path
-        #expect(eventually { (try? StateStore(directory: state).outbox().count) == Self.alerts })
+        #expect(await eventually { (try? StateStore(directory: state).outbox().count) == Self.alerts })
 
         // A restart during the outage: the pending deliveries are in the outbox, not in memory.
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0, "\(daemon.stderr.suffix(1000))")
+        #expect(await daemon.waitForExit() == 0, "\(daemon.stderr.suffix(1000))")
         notify = try NotifyReceiver()
         daemon = try DaemonProcess(config: config, in: dir, environment: ["NOTIFY_SOCKET": notify.name], label: "second")
-        #expect(notify.waitFor { $0.contains("READY=1") } != nil)
+        #expect(await notify.waitFor { $0.contains("READY=1") } != nil)
         try await Task.sleep(for: .milliseconds(1500))  // a few failed attempts against the closed port
         #expect(receiver.requestCount == 0)
         let pendingDuringOutage = try StateStore(directory: state).deliveryCounts()["hook"]?.pending
@@ -68,7 +68,7 @@ struct OutageTests {
         #expect(Set(ids).count == Self.alerts)
         #expect(try StateStore(directory: state).deliveryCounts()["hook"] == DeliveryCounts(pending: 0, delivered: Self.alerts, dead: 0))
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(await daemon.waitForExit() == 0)
         try await receiver.shutdown()
         print("outage test: \(Self.alerts) alerts produced while the receiver was down, daemon restarted once; "
             + "all delivered in order, each once, \(drained) after the receiver came back")

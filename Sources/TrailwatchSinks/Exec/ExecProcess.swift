@@ -92,7 +92,13 @@ enum ExecProcess {
             for p in envp { free(p) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        var spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        // ETXTBSY: the program file is still open for writing somewhere (just installed, or its descriptor
+        // inherited by a process another thread is starting); it clears within moments.
+        for _ in 0..<20 where spawned == ETXTBSY {
+            usleep(25_000)
+            spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        }
         close(inputPipe[0])
         close(errorPipe[1])
         guard spawned == 0 else {

@@ -104,7 +104,7 @@ struct EmailSinkTests {
                                           caFile: FileManager.default.fileExists(atPath: server.certificate.path) ? server.certificate.path : nil,
                                           username: username,
                                           password: username == nil ? nil : .file(passwordFile.path), helo: "tw.test",
-                                          connectTimeoutMilliseconds: 2000, timeoutMilliseconds: 10_000)
+                                          connectTimeoutMilliseconds: 10_000, timeoutMilliseconds: 30_000)
         return try EmailSink(name: "mail", settings: EmailSinkSettings(from: "trailwatch <trailwatch@example.org>", to: to, smtp: smtp),
                              context: SampleAlerts.context(), now: { SMTPMessageTests.date })
     }
@@ -203,7 +203,7 @@ struct EmailSinkTests {
         let other = try SMTPServerProcess(script: Self.script)
         defer { other.remove() }
         let smtp = EmailSinkSettings.SMTP(host: "127.0.0.1", port: server.port, caFile: other.certificate.path,
-                                          connectTimeoutMilliseconds: 2000, timeoutMilliseconds: 5000)
+                                          connectTimeoutMilliseconds: 10_000, timeoutMilliseconds: 30_000)
         let untrusted = try EmailSink(name: "m", settings: EmailSinkSettings(from: "a@b.c", to: ["d@e.f"], smtp: smtp),
                                       context: SampleAlerts.context())
         await #expect(throws: DeliveryError.self) { try await untrusted.deliver([SampleAlerts.alert()]) }
