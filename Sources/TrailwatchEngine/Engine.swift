@@ -58,11 +58,20 @@ public final class Engine {
     /// Absence deadlines that the moved watermark passed come out first, then this event's alerts.
     public func process(_ parser: EventParser, context: EventContext, movesWatermark: Bool, into alerts: inout [Alert]) {
         if movesWatermark { advanceWatermark(to: context.time, into: &alerts) }
-        let slots = parser.slots
+        let slots = parser.unresolvedSlots
+        var pending = parser.hasPending
         results.nextEvent()
         let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot, results: results)
         index.withCandidates(slots) { positions in
-            for position in positions { runtimes[Int(position)].process(event, into: &alerts) }
+            for position in positions {
+                let runtime = runtimes[Int(position)]
+                // JSON-in-string members (requestData) are parsed only when a candidate rule reads inside one.
+                if pending, runtime.rule.nestedSlots.contains(where: { UInt32(slots[Int($0)].kind) == TW_PENDING.rawValue }) {
+                    parser.resolvePending()
+                    pending = false
+                }
+                runtime.process(event, into: &alerts)
+            }
         }
     }
 

@@ -56,17 +56,31 @@ public final class EventParser {
     /// The current event's value at `slot`.
     @inline(__always)
     public func value(at slot: Int) -> FieldValue {
-        FieldValue(tw_slots(extractor)[slot])
+        FieldValue(slots[slot])
     }
 
     /// The raw slot, for hot loops that only need the kind or the string bytes.
     @inline(__always)
     public func rawSlot(_ slot: Int) -> tw_value {
-        tw_slots(extractor)[slot]
+        slots[slot]
     }
 }
 
 extension EventParser {
-    /// The current event's slots, for evaluation loops that read many of them.
-    public var slots: UnsafePointer<tw_value> { tw_slots(extractor) }
+    /// The current event's slots, every one filled (JSON-in-string members are parsed first if need be).
+    public var slots: UnsafePointer<tw_value> {
+        if tw_has_pending(extractor) != 0 { tw_resolve(extractor) }
+        return tw_slots(extractor)
+    }
+
+    /// The current event's slots as parsed so far: slots of paths inside JSON-in-string members (such as
+    /// `requestData.dry_run`) may be `TW_PENDING` until `resolvePending()`. Most events need none of
+    /// them, so the engine resolves only for a rule that reads one (see `CompiledRule.nestedSlots`).
+    public var unresolvedSlots: UnsafePointer<tw_value> { tw_slots(extractor) }
+
+    /// Whether some slots are still `TW_PENDING`.
+    public var hasPending: Bool { tw_has_pending(extractor) != 0 }
+
+    /// Parses the deferred JSON-in-string members; afterwards no slot is `TW_PENDING`.
+    public func resolvePending() { tw_resolve(extractor) }
 }

@@ -36,7 +36,7 @@ public final class LineReader {
     private let padding: Int
     private var buffer: UnsafeMutableRawBufferPointer
 
-    public init(fileDescriptor: Int32, chunkSize: Int = 8 << 20, maximumLineBytes: Int = 1 << 20) {
+    public init(fileDescriptor: Int32, chunkSize: Int = 1 << 20, maximumLineBytes: Int = 1 << 20) {
         fd = fileDescriptor
         self.chunkSize = chunkSize
         self.maximumLineBytes = maximumLineBytes

@@ -92,7 +92,7 @@ public final class EventStreamReader {
             events += 1
             sequence += 1
             var movesWatermark = false
-            let t = parser.slots[timeSlot]
+            let t = parser.unresolvedSlots[timeSlot]  // a one-segment path: never pending
             if t.kind == UInt8(TW_STRING.rawValue),
                let time = EventTime.parse(UnsafeRawBufferPointer(start: t.ptr, count: t.len)) {
                 streamTime = time

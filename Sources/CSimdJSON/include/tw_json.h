@@ -20,7 +20,10 @@ typedef enum {
     TW_NUMBER = 4,
     TW_STRING = 5,
     TW_OBJECT = 6,
-    TW_ARRAY = 7
+    TW_ARRAY = 7,
+    /* Not known yet: the value lies inside a JSON-in-string member that is parsed only when asked
+       (tw_resolve). Only slots of paths with two or more segments can be pending. */
+    TW_PENDING = 8
 } tw_kind;
 
 /* One extracted value. Pointers stay valid until the next tw_extract on the same extractor. */
@@ -57,6 +60,10 @@ enum { TW_OK = 0, TW_NOT_JSON = 1, TW_NOT_OBJECT = 2 };
    with capacity >= len + tw_padding() the line is parsed in place, otherwise it is copied. */
 int tw_extract(tw_extractor *extractor, const char *buf, size_t len, size_t capacity);
 const tw_value *tw_slots(const tw_extractor *extractor);
+/* Whether some slots of the last event are TW_PENDING. */
+int tw_has_pending(const tw_extractor *extractor);
+/* Parses the JSON-in-string members the last event deferred and fills their slots (no pending slot is left). */
+void tw_resolve(tw_extractor *extractor);
 /* Why the last tw_extract failed (static text). */
 const char *tw_last_error(const tw_extractor *extractor);
 size_t tw_padding(void);
