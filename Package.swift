@@ -71,27 +71,35 @@ let package = Package(
             ]
         ),
 
+        // Fixtures and helpers shared by several test targets.
+        .target(name: "TrailwatchTestSupport", path: "Tests/TrailwatchTestSupport"),
         .testTarget(name: "TrailwatchCoreTests", dependencies: ["TrailwatchCore"]),
         .testTarget(name: "TrailwatchEventsTests", dependencies: ["TrailwatchEvents", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchRulesTests", dependencies: ["TrailwatchRules", "TrailwatchEvents", "TrailwatchCore"]),
         .testTarget(
             name: "TrailwatchEngineTests",
-            dependencies: ["TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore"]
+            dependencies: ["TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore", "TrailwatchTestSupport"]
         ),
         .testTarget(name: "TrailwatchReplayTests", dependencies: ["TrailwatchReplay", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchCorpusTests", dependencies: ["TrailwatchCorpus"]),
-        .testTarget(name: "TrailwatchSystemdTests", dependencies: ["TrailwatchSystemd", "CSystemd"]),
-        .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources"]),
+        .testTarget(
+            name: "TrailwatchSystemdTests",
+            dependencies: ["TrailwatchSystemd", "CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources", "TrailwatchTestSupport"]),
         .testTarget(
             name: "TrailwatchStateTests",
-            dependencies: ["TrailwatchState", "TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore"]
+            dependencies: [
+                "TrailwatchState", "TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore",
+                "TrailwatchTestSupport",
+            ]
         ),
         .testTarget(
             name: "TrailwatchDaemonTests",
             dependencies: ["TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore"]
         ),
         // Runs the built `trailwatch` binary on real files: CLI behaviour, the conformance suite, the rule pack.
-        .testTarget(name: "trailwatchCLITests", dependencies: ["trailwatch", "TrailwatchState"]),
+        .testTarget(name: "trailwatchCLITests", dependencies: ["trailwatch", "TrailwatchState", "TrailwatchTestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -92,9 +92,7 @@ public final class EventStreamReader {
             events += 1
             sequence += 1
             var movesWatermark = false
-            let t = parser.unresolvedSlots[timeSlot]  // a one-segment path: never pending
-            if t.kind == UInt8(TW_STRING.rawValue),
-               let time = EventTime.parse(UnsafeRawBufferPointer(start: t.ptr, count: t.len)) {
+            if let time = Self.ownTime(parser, slot: timeSlot) {
                 streamTime = time
                 movesWatermark = true
             }
@@ -103,6 +101,13 @@ public final class EventStreamReader {
             engine.process(parser, context: context, movesWatermark: movesWatermark, into: &alerts)
             for alert in alerts { try onAlert(alert) }
         }
+    }
+
+    /// The event's own valid `eventTime`, nil when it is missing or invalid (rules.md §1).
+    public static func ownTime(_ parser: EventParser, slot: Int) -> Int64? {
+        let t = parser.unresolvedSlots[slot]  // `eventTime`: a one-segment path, never pending
+        guard t.kind == UInt8(TW_STRING.rawValue) else { return nil }
+        return EventTime.parse(UnsafeRawBufferPointer(start: t.ptr, count: t.len))
     }
 
     public static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -38,7 +38,7 @@ public struct SourceLimits: Sendable, Equatable {
 /// Where a source stands in one file: enough to find the same bytes again after a restart, even when
 /// the file was renamed by rotation in between.
 public struct FilePosition: Codable, Sendable, Hashable {
-    /// The path the file had when it was last read.
+    /// The path the file was opened under (its lines' `origin`); it is looked for there first after a restart.
     public var path: String
     public var device: UInt64
     public var inode: UInt64
@@ -46,13 +46,22 @@ public struct FilePosition: Codable, Sendable, Hashable {
     public var offset: UInt64
     /// Lines consumed, so line numbers continue after a restart.
     public var line: Int
+    /// A hash of the file's first `min(offset, 4096)` bytes, so that a restart does not take a new file that
+    /// reused the inode (or a file rewritten while stopped) for the one saved. Nil in older checkpoints.
+    public var fingerprint: UInt64?
+    /// The file's size when it was last looked at, so that a restart that cannot find the file can say how
+    /// many bytes (at least) may be lost. Nil in older checkpoints.
+    public var size: UInt64?
 
-    public init(path: String, device: UInt64, inode: UInt64, offset: UInt64, line: Int) {
+    public init(path: String, device: UInt64, inode: UInt64, offset: UInt64, line: Int,
+                fingerprint: UInt64? = nil, size: UInt64? = nil) {
         self.path = path
         self.device = device
         self.inode = inode
         self.offset = offset
         self.line = line
+        self.fingerprint = fingerprint
+        self.size = size
     }
 }
 
@@ -74,7 +83,8 @@ public protocol EventSource: AnyObject {
     /// A descriptor that becomes readable when new data may be there (inotify, a pipe); nil means poll.
     var wakeDescriptor: Int32? { get }
     /// Delivers up to `limit` complete lines available now, without blocking; returns how many items it delivered.
-    /// A partial last line is held back until its newline arrives.
+    /// A partial last line is held back until its newline arrives. An item whose `body` throws is not
+    /// delivered: the checkpoint stays before it, it is offered again, and the error is rethrown.
     func read(limit: Int, _ body: (SourceItem) throws -> Void) throws -> Int
     /// The position after the last item delivered.
     var checkpoint: SourceCheckpoint { get }

@@ -77,6 +77,19 @@ extension StateStore {
         }
     }
 
+    /// Removes alerts every sink has (delivered) that were produced before `cutoff`; returns how many.
+    /// Alerts still pending or on the dead-letter list are kept whatever their age.
+    @discardableResult
+    public func pruneDelivered(before cutoff: Int64) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: """
+                DELETE FROM outbox WHERE created_at < ?
+                AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = outbox.seq AND d.status != 'delivered')
+                """, arguments: [cutoff])
+            return db.changesCount
+        }
+    }
+
     /// Outbox rows after `seq`, oldest first.
     public func outbox(after seq: Int64 = 0, limit: Int = .max) throws -> [OutboxRecord] {
         try pool.read { db in

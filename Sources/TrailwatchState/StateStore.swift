@@ -94,10 +94,7 @@ public final class StateStore: Sendable {
                 SavedRuleState(rule: r["rule"], fingerprint: r["fingerprint"], firstSeen: r["first_seen"],
                                groups: groups[r["rule"]] ?? [])
             }
-            var positions: [String: String] = [:]
-            for p in try Row.fetchAll(db, sql: "SELECT source, checkpoint FROM source_position") {
-                positions[p["source"]] = p["checkpoint"]
-            }
+            let positions = try Self.positions(db)
             let sequence: Int64 = row?["sequence"] ?? 0
             return LoadedState(engine: engine, rules: rules, sequence: UInt64(sequence), events: row?["events"] ?? 0,
                                rejected: row?["rejected"] ?? 0, positions: positions)
@@ -156,6 +153,19 @@ public final class StateStore: Sendable {
             }
             return sequences
         }
+    }
+
+    /// Each source's saved checkpoint (JSON text) by source name.
+    public func positions() throws -> [String: String] {
+        try pool.read(Self.positions)
+    }
+
+    private static func positions(_ db: Database) throws -> [String: String] {
+        var positions: [String: String] = [:]
+        for p in try Row.fetchAll(db, sql: "SELECT source, checkpoint FROM source_position") {
+            positions[p["source"]] = p["checkpoint"]
+        }
+        return positions
     }
 
     /// Forgets the position of sources no longer configured, so a source added again later starts afresh.

@@ -34,6 +34,15 @@ struct RuleLoaderTests {
         #expect(rules.map(\.id) == ["upper-b", "az", "b"])
     }
 
+    @Test func aSymlinkedRulesDirectoryIsFollowed() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        write("v42/a.json", #"{"id": "a", "severity": "low", "match": {"all": []}}"#)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/current", withDestinationPath: dir + "/v42")
+        let rules = try RuleLoader.load(paths: [dir + "/current"])
+        #expect(rules.map(\.id) == ["a"])
+        #expect(rules.first?.location.file == dir + "/current/a.json", "errors name the path as given")
+    }
+
     @Test func reportsEveryErrorWithLineAndColumn() {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let e = errors("""

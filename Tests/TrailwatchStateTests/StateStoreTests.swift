@@ -4,32 +4,14 @@ import TrailwatchCore
 import TrailwatchEngine
 import TrailwatchEvents
 import TrailwatchRules
+import TrailwatchTestSupport
 @testable import TrailwatchState
 
 /// The store against a real SQLite file: per-batch incremental commits must resume exactly, and a commit
 /// is all or nothing.
 struct StateStoreTests {
-    static let rules = """
-    {"rules": [
-      {"id": "every", "severity": "low", "suppress": "5m", "group_by": ["target"], "match": {"field": "action", "suffix": ".delete"}},
-      {"id": "thr", "severity": "low", "kind": "threshold", "window": "30m", "count": 3, "group_by": ["target"], "match": {"field": "outcome", "equals": "failure"}},
-      {"id": "dist", "severity": "low", "kind": "distinct", "window": "30m", "count": 3, "field": "target", "match": {"field": "outcome", "equals": "failure"}},
-      {"id": "seq", "severity": "low", "kind": "sequence", "window": "20m", "group_by": ["target"], "steps": [{"field": "action", "equals": "u.create"}, {"field": "action", "equals": "u.delete"}]},
-      {"id": "abs", "severity": "low", "kind": "absence", "window": "15m", "group_by": ["target"], "match": {"field": "action", "equals": "backup"}},
-      {"id": "new", "severity": "low", "kind": "new-value", "field": "ip", "learn": "10m", "group_by": ["target"], "match": {"all": []}}
-    ]}
-    """
-
-    static func events() -> [String] {
-        let actions = ["u.create", "u.delete", "backup", "x.update"]
-        return (0..<400).map { i in
-            let t = i * 37
-            let time = String(format: "2026-03-01T%02d:%02d:%02dZ", 10 + t / 3600, t / 60 % 60, t % 60)
-            let outcome = i % 3 == 0 ? "failure" : "success"
-            let action = (200..<300).contains(i) && actions[i * 7 % 4] == "backup" ? "x.update" : actions[i * 7 % 4]
-            return #"{"id": "e\#(i)", "eventTime": "\#(time)", "action": "\#(action)", "outcome": "\#(outcome)", "target": "t\#(i % 5)", "ip": "10.0.0.\#(i * 13 % 11)"}"#
-        }
-    }
+    static let rules = MixedKindsFixture.rules
+    static func events() -> [String] { MixedKindsFixture.events() }
 
     static func ruleSet(_ text: String = rules) throws -> CompiledRuleSet {
         let node = try JSONDocumentParser.parse(Array(text.utf8), file: "r.json")
@@ -89,7 +71,7 @@ struct StateStoreTests {
         second.trackChanges()
         resumed += try run(set, second, store, lines[stopAt...], batch: 7)
 
-        #expect(Set(whole.map(\.rule)).count == 6)
+        #expect(Set(whole.map(\.rule)) == MixedKindsFixture.ruleIDs, "every kind fires")
         #expect(resumed == whole)
         #expect(try store.outbox().map(\.alertID) == whole.map(\.id))
         #expect(try store.pendingDeliveries(sink: "out", limit: 10_000).count == whole.count)
@@ -138,5 +120,11 @@ struct StateStoreTests {
         let counts = try store.deliveryCounts()
         #expect(counts["file"] == DeliveryCounts(pending: 1, delivered: 2, dead: 0))
         #expect(counts["hook"] == DeliveryCounts(pending: 1, delivered: 0, dead: 1))
+
+        // Only a2 is delivered everywhere; a1 is dead for hook, a3 pending: pruning removes a2 alone.
+        #expect(try store.pruneDelivered(before: 4) == 0, "younger than the cutoff")
+        #expect(try store.pruneDelivered(before: 6) == 1)
+        #expect(try store.outbox().map(\.alertID) == ["a1", "a3"])
+        #expect(try store.deliveryCounts()["file"] == DeliveryCounts(pending: 1, delivered: 1, dead: 0))
     }
 }

@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import TrailwatchState
+import TrailwatchTestSupport
 
 /// `kill -9` at random moments while events are appended and files rotated: after the last restart the
 /// outbox holds exactly the alerts one `trailwatch replay` of the whole stream prints, in the same order,
 /// and the file sink has each of them (a repeat is allowed only for a kill between write and record).
 @Suite(.serialized)
 struct CrashRecoveryTests {
-    static let kills = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_KILLS"] ?? "") ?? 25
+    static let kills = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_KILLS"] ?? "") ?? 30
     static let events = Int(ProcessInfo.processInfo.environment["TRAILWATCH_CRASH_EVENTS"] ?? "") ?? 12_000
 
     @Test func killedAtRandomMomentsMatchesReplay() throws {
@@ -44,17 +45,20 @@ struct CrashRecoveryTests {
         let writing = Thread { writer.run() }
         writing.start()
 
+        // Kills land while the writer is still going (it is paced to outlast them), at start-up, mid-batch, idle.
         var restarts = 0
-        for _ in 0..<Self.kills {
+        while restarts < Self.kills || !writer.done {
             let daemon = try DaemonProcess(config: config, in: dir)
-            usleep(UInt32.random(in: 30_000...350_000, using: &rng))
+            usleep(UInt32.random(in: 20_000...300_000, using: &rng))
             daemon.signal(SIGKILL)
             #expect(daemon.waitForExit() != nil)
             restarts += 1
         }
-        while !writer.done { usleep(20_000) }
 
-        let daemon = try DaemonProcess(config: config, in: dir)
+        let notify = try NotifyReceiver()
+        let daemon = try DaemonProcess(config: config, in: dir, environment: ["NOTIFY_SOCKET": notify.name])
+        // systemd sends SIGTERM only to a started service; before READY the default action would apply.
+        #expect(notify.waitFor { $0.contains("READY=1") } != nil)
         let state = dir.appendingPathComponent("state").path
         let caughtUp = try eventually(timeout: .seconds(120)) {
             let loaded = try StateStore(directory: state).load()
@@ -130,7 +134,7 @@ final class StreamWriter: @unchecked Sendable {
                 fd = open(live.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
                 sinceRotation = 0
             }
-            usleep(UInt32.random(in: 500...6000, using: &rng))
+            usleep(UInt32.random(in: 4000...36_000, using: &rng))
         }
         close(fd)
         finished.withLock { isDone = true }
@@ -144,18 +148,5 @@ final class StreamWriter: @unchecked Sendable {
             precondition(n > 0, "writing the test stream failed")
             done += n
         }
-    }
-}
-
-/// SplitMix64: reproducible randomness for the test (the seed is printed by a failing run's environment).
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,3 @@
-import CSimdJSON
 import TrailwatchCore
 import TrailwatchEngine
 import TrailwatchEvents
@@ -42,14 +41,9 @@ final class LiveEvaluator {
             case .event:
                 events += 1
                 sequence += 1
-                var time = clock.now()
-                var movesWatermark = false
-                let t = parser.slots[timeSlot]
-                if t.kind == UInt8(TW_STRING.rawValue),
-                   let parsed = EventTime.parse(UnsafeRawBufferPointer(start: t.ptr, count: t.len)) {
-                    time = parsed
-                    movesWatermark = true
-                }
+                let own = EventStreamReader.ownTime(parser, slot: timeSlot)
+                let time = own ?? clock.now()
+                let movesWatermark = own != nil
                 let context = EventContext(time: time, source: line.origin, line: line.number, sequence: sequence)
                 engine.process(parser, context: context, movesWatermark: movesWatermark, into: &alerts)
                 return nil

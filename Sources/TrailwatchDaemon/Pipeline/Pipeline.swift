@@ -69,6 +69,10 @@ public final class Pipeline: @unchecked Sendable {
     static let statusIntervalMilliseconds: Int64 = 2000
     static let idleTickMilliseconds: Int64 = 100
     static let rejectionsLoggedPerInterval = 100
+    /// Alerts every sink has are kept this long (for inspection), then removed from the outbox.
+    static let deliveredRetentionMilliseconds: Int64 = 7 * 86_400_000
+    static let pruneIntervalMilliseconds: Int64 = 600_000
+    private var lastPruneAt: Int64 = 0
 
     /// Counters for tests and status.
     public var events: Int { generation.evaluator.events }
@@ -285,6 +289,7 @@ public final class Pipeline: @unchecked Sendable {
                 alerts: batchAlerts.map { RoutedAlert(alert: $0, sinks: g.router.sinks(for: $0)) },
                 positions: positions, committedAt: clock.now())
             replaceAllRulesAtNextCommit = false
+            for routed in batch.alerts { logAlert(routed) }
             batchAlerts.removeAll(keepingCapacity: true)
             batchItems = 0
             batchDirty = false
@@ -293,6 +298,15 @@ public final class Pipeline: @unchecked Sendable {
             // Encoding our own state failed: nothing was taken from the engine that a later commit would miss.
             logger.critical("cannot prepare the state commit: \(error)")
         }
+    }
+
+    /// Each alert in the log too, with its rule and severity as fields (journal: RULE=, SEVERITY=).
+    private func logAlert(_ routed: RoutedAlert) {
+        let a = routed.alert
+        logger.info("alert: \(a.summary.isEmpty ? a.rule : a.summary)", metadata: [
+            "rule": "\(a.rule)", "severity": "\(a.severity.rawValue)", "alert": "\(a.id)",
+            "sinks": "\(routed.sinks.joined(separator: ","))",
+        ])
     }
 
     /// Commits `batch`; on failure keeps it, stops reading and tries again (disk full, locked database).
@@ -323,6 +337,15 @@ public final class Pipeline: @unchecked Sendable {
         let now = monotonicMilliseconds()
         // Fed only from here: if the loop is stuck, systemd's watchdog is not, and it restarts the daemon.
         observer?.alive()
+        if now - lastPruneAt >= Self.pruneIntervalMilliseconds {
+            lastPruneAt = now
+            do {
+                let removed = try store.pruneDelivered(before: clock.now() - Self.deliveredRetentionMilliseconds)
+                if removed > 0 { logger.info("removed \(removed) delivered alerts older than 7 days from the outbox") }
+            } catch {
+                logger.warning("cannot prune the outbox: \(error)")
+            }
+        }
         if now - lastStatusAt >= Self.statusIntervalMilliseconds {
             let seconds = Double(max(1, now - lastStatusAt)) / 1000
             let rate = lastStatusAt == 0 ? 0 : Double(events - eventsAtLastStatus) / seconds
@@ -362,7 +385,7 @@ public final class Pipeline: @unchecked Sendable {
             var sources: [any EventSource] = []
             var kept = Set<String>()
             let decoder = JSONDecoder()
-            let saved = try store.load().positions
+            let saved = try store.positions()
             for source in configuration.sources {
                 if old.sourceConfigurations[source.name] == source,
                    let running = old.sources.first(where: { $0.name == source.name }) {
@@ -409,12 +432,17 @@ public final class Pipeline: @unchecked Sendable {
 
     // MARK: Building parts
 
+    /// Loads and compiles the configured rules; a rule naming a sink that is not configured is an error too.
     static func compileRules(_ configuration: DaemonConfiguration) throws -> CompiledRuleSet {
+        let definitions: [RuleDefinition]
         do {
-            return CompiledRuleSet(try RuleLoader.load(paths: configuration.rules))
+            definitions = try RuleLoader.load(paths: configuration.rules)
         } catch {
             throw PipelineError.rules(error.items.map(\.description))
         }
+        let unknown = RuleSinkCheck.unknownSinks(definitions, sinkNames: configuration.sinks.map(\.name))
+        guard unknown.isEmpty else { throw PipelineError.rules(unknown.map(\.description)) }
+        return CompiledRuleSet(definitions)
     }
 
     static func router(_ configuration: DaemonConfiguration, _ ruleSet: CompiledRuleSet) -> AlertRouter {

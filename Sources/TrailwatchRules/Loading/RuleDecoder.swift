@@ -406,21 +406,5 @@ struct RuleDecoder {
 
 /// ` (did you mean "threshold"?)` when a known name is within two edits of `name`, else "".
 func suggestion(_ name: String, _ known: Set<String>) -> String {
-    let best = known.map { ($0, editDistance(name, $0)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
-    guard let (candidate, distance) = best, distance <= 2, distance < name.count else { return "" }
-    return " (did you mean \"\(candidate)\"?)"
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    guard !x.isEmpty, !y.isEmpty else { return max(x.count, y.count) }
-    var previous = Array(0...y.count)
-    for i in 1...x.count {
-        var current = [i] + Array(repeating: 0, count: y.count)
-        for j in 1...y.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[y.count]
+    Spelling.closest(to: name, in: known, maximumDistance: 2).map { " (did you mean \"\($0)\"?)" } ?? ""
 }

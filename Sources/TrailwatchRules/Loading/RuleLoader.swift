@@ -15,11 +15,13 @@ public enum RuleLoader {
     }
 
     /// Every regular file below `directory` whose name passes `include`, sorted by relative path bytes.
+    /// A `directory` that is itself a symbolic link is followed (a common layout: `rules -> rules.d/v42`).
     public static func filesBelow(_ directory: String, include: (String) -> Bool) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+        let resolved = (directory as NSString).resolvingSymlinksInPath
+        guard let enumerator = FileManager.default.enumerator(atPath: resolved) else { return [] }
         var relative: [String] = []
         while let item = enumerator.nextObject() as? String {
-            let full = (directory as NSString).appendingPathComponent(item)
+            let full = (resolved as NSString).appendingPathComponent(item)
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue,
                include((item as NSString).lastPathComponent) {

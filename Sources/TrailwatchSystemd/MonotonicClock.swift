@@ -1,0 +1,10 @@
+import Glibc
+
+/// CLOCK_MONOTONIC in microseconds: the clock systemd compares `MONOTONIC_USEC=` against.
+enum MonotonicClock {
+    static func microseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+    }
+}

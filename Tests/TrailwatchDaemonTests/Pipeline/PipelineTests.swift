@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import Testing
+import TrailwatchCore
+@testable import TrailwatchDaemon
+import TrailwatchState
+
+/// The pipeline in-process, on real files and a real SQLite file, with a manual wall clock.
+struct PipelineTests {
+    /// A scratch directory with a configuration file, a rules file and an event log.
+    struct Scratch {
+        let dir: URL
+        var config: URL { dir.appendingPathComponent("trailwatch.json") }
+        var rules: URL { dir.appendingPathComponent("rules.json") }
+        var events: URL { dir.appendingPathComponent("events.jsonl") }
+        var state: String { dir.appendingPathComponent("state").path }
+
+        init(rules: String, wallClock: Bool) throws {
+            dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("trailwatch-pipeline-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try rules.write(to: self.rules, atomically: true, encoding: .utf8)
+            try "".write(to: events, atomically: true, encoding: .utf8)
+            try """
+            {"rules": ["rules.json"], "state_directory": "state",
+             "sources": [{"name": "at", "type": "file", "paths": ["events.jsonl"]}],
+             "sinks": [{"name": "out", "type": "file", "path": "alerts.jsonl"}], "default_sinks": ["out"],
+             "pipeline": {"batch_max_delay": "0ms"},
+             "live_time": {"wall_clock": \(wallClock), "delay": "1m"}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        }
+
+        func append(_ lines: String...) throws {
+            let handle = try FileHandle(forWritingTo: events)
+            handle.seekToEndOfFile()
+            handle.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+            try handle.close()
+        }
+
+        func pipeline(clock: any WallClock) throws -> (Pipeline, StateStore) {
+            let configuration = try ConfigurationLoader.load(file: config.path)
+            let store = try StateStore(directory: configuration.stateDirectory)
+            let pipeline = try Pipeline(configuration: configuration, store: store, clock: clock,
+                                        logger: Logger(label: "test"), dispatcher: nil, observer: nil)
+            return (pipeline, store)
+        }
+
+        func alerts(_ store: StateStore) throws -> [Alert] {
+            try store.outbox().compactMap { Alert(jsonText: $0.body) }
+        }
+    }
+
+    static func time(_ text: String) -> Int64 { EventTime.parse(text)! }
+
+    /// Steps until `condition` holds (sources are read on each step), at most 200 steps.
+    func step(_ pipeline: Pipeline, until condition: () throws -> Bool) rethrows -> Bool {
+        for _ in 0..<200 {
+            pipeline.step(waitMilliseconds: 5)
+            pipeline.flush()
+            if try condition() { return true }
+        }
+        return false
+    }
+
+    @Test func absenceFiresFromTheWallClockWhenTheStreamGoesQuiet() throws {
+        let scratch = try Scratch(rules: """
+            {"id": "backup-missing", "severity": "high", "kind": "absence", "window": "1h", "group_by": ["target"],
+             "match": {"field": "action", "equals": "backup.create"}}
+            """, wallClock: true)
+        let clock = ManualWallClock(Self.time("2026-03-01T10:00:05Z"))
+        let (pipeline, store) = try scratch.pipeline(clock: clock)
+        try scratch.append(#"{"id": "b1", "eventTime": "2026-03-01T10:00:00Z", "action": "backup.create", "target": "db1"}"#)
+        #expect(step(pipeline) { pipeline.events == 1 })
+
+        // Deadline 11:00; the watermark follows the clock 1m behind, so nothing is due at 11:00:30.
+        clock.set(Self.time("2026-03-01T11:00:30Z"))
+        pipeline.step(waitMilliseconds: 0)
+        pipeline.flush()
+        #expect(try scratch.alerts(store).isEmpty)
+
+        clock.set(Self.time("2026-03-01T11:01:01Z"))
+        #expect(try step(pipeline) { try !scratch.alerts(store).isEmpty })
+        let fired = try scratch.alerts(store)
+        #expect(fired.map(\.rule) == ["backup-missing"])
+        #expect(fired.first?.time == Self.time("2026-03-01T11:00:00Z"))
+        #expect(fired.first?.count == 0)
+
+        // A restart remembers that it fired: later clock ticks send nothing new.
+        let (restarted, _) = try scratch.pipeline(clock: clock)
+        clock.set(Self.time("2026-03-01T15:00:00Z"))
+        for _ in 0..<5 { restarted.step(waitMilliseconds: 0) }
+        restarted.flush()
+        #expect(try scratch.alerts(store).count == 1)
+    }
+
+    @Test func withoutTheWallClockOnlyEventTimeMovesTime() throws {
+        let scratch = try Scratch(rules: """
+            {"id": "backup-missing", "severity": "high", "kind": "absence", "window": "1h",
+             "match": {"field": "action", "equals": "backup.create"}}
+            """, wallClock: false)
+        let clock = ManualWallClock(Self.time("2026-03-01T10:00:05Z"))
+        let (pipeline, store) = try scratch.pipeline(clock: clock)
+        try scratch.append(#"{"id": "b1", "eventTime": "2026-03-01T10:00:00Z", "action": "backup.create"}"#)
+        #expect(step(pipeline) { pipeline.events == 1 })
+        clock.set(Self.time("2026-03-02T10:00:00Z"))
+        for _ in 0..<5 { pipeline.step(waitMilliseconds: 0) }
+        pipeline.flush()
+        #expect(try scratch.alerts(store).isEmpty)
+        try scratch.append(#"{"id": "x", "eventTime": "2026-03-01T11:00:01Z", "action": "other"}"#)
+        #expect(try step(pipeline) { try scratch.alerts(store).count == 1 })
+    }
+
+    @Test func anEventWithoutTimeTakesItsArrivalTime() throws {
+        let scratch = try Scratch(rules: #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}}"#,
+                                  wallClock: false)
+        let clock = ManualWallClock(Self.time("2026-05-05T05:05:05Z"))
+        let (pipeline, store) = try scratch.pipeline(clock: clock)
+        try scratch.append(#"{"id": "d1", "action": "x.delete"}"#)
+        #expect(try step(pipeline) { try scratch.alerts(store).count == 1 })
+        #expect(try scratch.alerts(store).first?.time == Self.time("2026-05-05T05:05:05Z"))
+    }
+
+    @Test func reloadKeepsTheStateOfUnchangedRulesOnly() throws {
+        let kept = #"{"id": "kept", "severity": "low", "kind": "threshold", "window": "1h", "count": 3, "match": {"field": "outcome", "equals": "failure"}}"#
+        let changed = #"{"id": "changed", "severity": "low", "kind": "threshold", "window": "1h", "count": 3, "match": {"field": "outcome", "equals": "failure"}}"#
+        let scratch = try Scratch(rules: "{\"rules\": [\(kept), \(changed)]}", wallClock: false)
+        let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
+        try scratch.append(#"{"id": "f1", "eventTime": "2026-03-01T10:00:00Z", "outcome": "failure"}"#,
+                           #"{"id": "f2", "eventTime": "2026-03-01T10:01:00Z", "outcome": "failure"}"#)
+        #expect(step(pipeline) { pipeline.events == 2 })
+
+        let changedNow = changed.replacingOccurrences(of: "\"1h\"", with: "\"2h\"")
+        try "{\"rules\": [\(kept), \(changedNow)]}".write(to: scratch.rules, atomically: true, encoding: .utf8)
+        pipeline.requestReload()
+        pipeline.step(waitMilliseconds: 0)
+        try scratch.append(#"{"id": "f3", "eventTime": "2026-03-01T10:02:00Z", "outcome": "failure"}"#)
+        #expect(try step(pipeline) { try !scratch.alerts(store).isEmpty })
+        #expect(try scratch.alerts(store).map(\.rule) == ["kept"], "only the unchanged rule remembered two failures")
+
+        // A restart after the reload resumes the same state: the rewritten rule rows are the current ones.
+        let (restarted, _) = try scratch.pipeline(clock: ManualWallClock(0))
+        try scratch.append(#"{"id": "f4", "eventTime": "2026-03-01T10:03:00Z", "outcome": "failure"}"#,
+                           #"{"id": "f5", "eventTime": "2026-03-01T10:04:00Z", "outcome": "failure"}"#)
+        #expect(try step(restarted) { try scratch.alerts(store).count == 2 })
+        #expect(try scratch.alerts(store).map(\.rule) == ["kept", "changed"])
+    }
+
+    @Test func aRuleNamingAnUnknownSinkDoesNotStart() throws {
+        let scratch = try Scratch(rules: #"{"id": "r", "severity": "low", "sinks": ["pager"], "match": {"all": []}}"#,
+                                  wallClock: false)
+        do {
+            _ = try scratch.pipeline(clock: ManualWallClock(0))
+            Issue.record("the pipeline started with a rule naming an unknown sink")
+        } catch let error as PipelineError {
+            #expect(error.description.contains("rules.json:1:"), "\(error)")
+            #expect(error.description.contains("\"pager\""), "\(error)")
+        }
+    }
+
+    @Test func anInvalidReloadKeepsTheRunningRules() throws {
+        let scratch = try Scratch(rules: #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}}"#,
+                                  wallClock: false)
+        let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
+        try #"{"id": "deletes", "severity": "nope"}"#.write(to: scratch.rules, atomically: true, encoding: .utf8)
+        pipeline.requestReload()
+        pipeline.step(waitMilliseconds: 0)
+        #expect(pipeline.statusLine.contains("reload failed with 2 errors"), "\(pipeline.statusLine)")
+        try scratch.append(#"{"id": "d1", "eventTime": "2026-03-01T10:00:00Z", "action": "x.delete"}"#)
+        #expect(try step(pipeline) { try scratch.alerts(store).count == 1 })
+    }
+}
