@@ -98,6 +98,14 @@ class KindRuntime<State: Codable>: RuleRuntime {
     private var changedGroups: Set<GroupKey>?
     private var ruleChanged = false
 
+    /// Runs `body` on the group's entry in place, creating it first if new: one hash lookup, where taking
+    /// the entry out and putting it back costs two and rehashes the key twice.
+    @inline(__always)
+    final func updateGroup<R>(_ key: GroupKey, _ event: CurrentEvent, new state: @autoclosure () -> State,
+                              _ body: (inout GroupEntry<State>) -> R) -> R {
+        body(&groups[key, default: GroupEntry(members: members(event), state: state())])
+    }
+
     /// Kinds call this after changing a group's entry.
     @inline(__always)
     final func changed(_ key: GroupKey) {

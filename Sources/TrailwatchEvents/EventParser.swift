@@ -20,7 +20,13 @@ public final class EventParser {
         slotCount = schema.slotCount
     }
 
-    deinit { tw_extractor_free(extractor) }
+    /// Holds the last line given as an array (see `parse(_: [UInt8])`).
+    private var ownedLine = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 64)
+
+    deinit {
+        tw_extractor_free(extractor)
+        ownedLine.deallocate()
+    }
 
     public enum Outcome: Equatable {
         case event
@@ -30,7 +36,8 @@ public final class EventParser {
 
     /// Parses `line`; when `event`, `value(at:)` reads the new event until the next call.
     ///
-    /// `readable` is how many bytes may be read from the line's start (at least its length).
+    /// `readable` is how many bytes may be read from the line's start (at least its length). String values
+    /// may point into `line`: keep its bytes unchanged while reading the event.
     public func parse(_ line: UnsafeRawBufferPointer, readable: Int) -> Outcome {
         guard let base = line.baseAddress?.assumingMemoryBound(to: CChar.self) else { return parse([UInt8]()) }
         let rc = tw_extract(extractor, base, line.count, readable)
@@ -41,9 +48,17 @@ public final class EventParser {
         }
     }
 
-    /// Parses a line held in a Swift array (tests, inline events); copies it to a padded buffer.
+    /// Parses a line held in a Swift array (tests, inline events): copied to a padded buffer the parser
+    /// keeps until the next parse, since string values are read in place.
     public func parse(_ bytes: [UInt8]) -> Outcome {
-        Self.withPadding(bytes) { parse($0, readable: $1) }
+        let needed = bytes.count + Self.padding
+        if ownedLine.count < needed {
+            ownedLine.deallocate()
+            ownedLine = .allocate(byteCount: needed, alignment: 64)
+        }
+        bytes.withUnsafeBytes { ownedLine.baseAddress!.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(ownedLine.baseAddress!), byteCount: $0.count) }
+        (ownedLine.baseAddress! + bytes.count).initializeMemory(as: UInt8.self, repeating: 0, count: Self.padding)
+        return parse(UnsafeRawBufferPointer(start: ownedLine.baseAddress, count: bytes.count), readable: ownedLine.count)
     }
 
     /// Calls `body` with a copy of `bytes` followed by the parser's padding, and how many bytes are readable.

@@ -26,7 +26,8 @@ typedef enum {
     TW_PENDING = 8
 } tw_kind;
 
-/* One extracted value. Pointers stay valid until the next tw_extract on the same extractor. */
+/* One extracted value. Pointers stay valid until the next tw_extract on the same extractor, as long as the
+   line given to tw_extract is left unchanged: string values may point into it. */
 typedef struct {
     const char *ptr;   /* TW_STRING: the unescaped UTF-8 text; TW_OBJECT/TW_ARRAY: compact JSON text */
     size_t len;
@@ -57,7 +58,8 @@ void tw_extractor_free(tw_extractor *extractor);
 enum { TW_OK = 0, TW_NOT_JSON = 1, TW_NOT_OBJECT = 2 };
 
 /* Parses one line and fills the slots. `capacity` is how many bytes are readable from `buf`:
-   with capacity >= len + tw_padding() the line is parsed in place, otherwise it is copied. */
+   with capacity >= len + tw_padding() the line is parsed in place, otherwise it is copied. String values
+   may point into `buf` (no copy): keep it unchanged while reading the slots. */
 int tw_extract(tw_extractor *extractor, const char *buf, size_t len, size_t capacity);
 const tw_value *tw_slots(const tw_extractor *extractor);
 /* Whether some slots of the last event are TW_PENDING. */
