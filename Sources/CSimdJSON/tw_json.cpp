@@ -199,8 +199,17 @@ struct tw_extractor {
     uint32_t value(uint32_t i, int32_t node, int depth);
     uint32_t skip(uint32_t i);
     bool stringAt(uint32_t i, uint32_t &start, uint32_t &end) const;
-    bool hasEscape(uint32_t start, uint32_t end);
-    std::string_view text(uint32_t start, uint32_t end);
+    /* Whether any escape starts in [start, end); queries come in document order. */
+    bool hasEscape(uint32_t start, uint32_t end) {
+        while (escapeCursor < escapes.size() && escapes[escapeCursor] < start) escapeCursor++;
+        return escapeCursor < escapes.size() && escapes[escapeCursor] < end;
+    }
+    /* A string's unescaped text: in place when it has no escapes (the common case, inline), else decoded. */
+    std::string_view text(uint32_t start, uint32_t end) {
+        if (!hasEscape(start, end)) return std::string_view(line + start, end - start);
+        return decode(start, end);
+    }
+    std::string_view decode(uint32_t start, uint32_t end);
     int32_t child(int32_t node, const char *key, size_t len) const;
     void nested(std::string_view text, int32_t node);
     uint8_t token(uint32_t i) const { return i < structuralCount ? uint8_t(line[structurals[i]]) : 0; }
@@ -463,12 +472,6 @@ bool tw_extractor::scanEscapes(size_t len) {
     return true;
 }
 
-/* Whether any escape starts in [start, end); queries come in document order. */
-bool tw_extractor::hasEscape(uint32_t start, uint32_t end) {
-    while (escapeCursor < escapes.size() && escapes[escapeCursor] < start) escapeCursor++;
-    return escapeCursor < escapes.size() && escapes[escapeCursor] < end;
-}
-
 /* The text between the quotes of the string at structural `i`: it ends at the last non-blank byte before
    the next structural character (anything else there would itself be structural). */
 bool tw_extractor::stringAt(uint32_t i, uint32_t &start, uint32_t &end) const {
@@ -481,9 +484,8 @@ bool tw_extractor::stringAt(uint32_t i, uint32_t &start, uint32_t &end) const {
     return true;
 }
 
-/* A string's unescaped text: in place when it has no escapes, else decoded into the event's scratch. */
-std::string_view tw_extractor::text(uint32_t start, uint32_t end) {
-    if (!hasEscape(start, end)) return std::string_view(line + start, end - start);
+/* A string with escapes, decoded into the event's scratch. */
+std::string_view tw_extractor::decode(uint32_t start, uint32_t end) {
     // Copy the runs between escapes whole; stage 1 and scanEscapes found and checked every escape.
     char *out = scratch.get() + scratchUsed, *o = out;
     uint32_t k = start;
