@@ -1,9 +1,11 @@
 #ifndef TW_JSON_H
 #define TW_JSON_H
 /*
- * trailwatch's hot path: one validating simdjson parse per event line, then a single walk that
- * copies out only the values at the paths the loaded rules use (a trie of path segments).
- * Plain C so Swift imports it without C++ interop.
+ * trailwatch's hot path: simdjson's stage 1 (UTF-8 check, structural index) per event line, then one pass
+ * over that index that checks the JSON grammar and copies out only the values at the paths the loaded rules
+ * use (a trie of path segments); lines it cannot vouch for go through simdjson's full DOM parse instead,
+ * so every line is validated exactly as the DOM parser would. Plain C so Swift imports it without C++
+ * interop.
  */
 #include <stddef.h>
 #include <stdint.h>
