@@ -42,13 +42,17 @@ class RuleRuntime {
     let rule: CompiledRule
     let output: AlertFactory
 
+    /// `rule.match`, unretained (`rule` keeps it alive): testing it per event then does no reference counting.
+    private unowned(unsafe) let match: CompiledCondition?
+
     init(rule: CompiledRule, output: AlertFactory) {
         self.rule = rule
         self.output = output
+        match = rule.match
     }
 
     func process(_ event: CurrentEvent, into alerts: inout [Alert]) {
-        if let match = rule.match, !event.satisfies(match) { return }
+        if let match, !event.satisfies(match) { return }
         matched(event, into: &alerts)
     }
 
