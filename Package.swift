@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C interface over simdjson: stage 1 plus one validating pass that extracts only the paths rules use
@@ -47,6 +50,22 @@ let package = Package(
         ),
         .target(name: "TrailwatchCorpus"),
         .target(name: "TrailwatchSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        // Decoding of the daemon's configuration blocks: located errors, member paths, secrets.
+        .target(name: "TrailwatchConfiguration", dependencies: ["TrailwatchCore"]),
+        // One folder per sink: settings, a pure payload builder, the transport.
+        .target(
+            name: "TrailwatchSinks",
+            dependencies: [
+                "TrailwatchCore", "TrailwatchConfiguration", "TrailwatchSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(name: "TrailwatchSources", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(
             name: "TrailwatchState",
@@ -56,7 +75,7 @@ let package = Package(
             name: "TrailwatchDaemon",
             dependencies: [
                 "TrailwatchCore", "TrailwatchEvents", "TrailwatchRules", "TrailwatchEngine", "TrailwatchReplay",
-                "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd",
+                "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchConfiguration", "TrailwatchSinks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -73,7 +92,15 @@ let package = Package(
         ),
 
         // Fixtures and helpers shared by several test targets.
-        .target(name: "TrailwatchTestSupport", path: "Tests/TrailwatchTestSupport"),
+        .target(
+            name: "TrailwatchTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TrailwatchTestSupport"
+        ),
         .testTarget(name: "TrailwatchCoreTests", dependencies: ["TrailwatchCore"]),
         .testTarget(name: "TrailwatchEventsTests", dependencies: ["TrailwatchEvents", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchRulesTests", dependencies: ["TrailwatchRules", "TrailwatchEvents", "TrailwatchCore"]),
@@ -87,6 +114,15 @@ let package = Package(
             name: "TrailwatchSystemdTests",
             dependencies: ["TrailwatchSystemd", "CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(
+            name: "TrailwatchSinksTests",
+            dependencies: [
+                "TrailwatchSinks", "TrailwatchConfiguration", "TrailwatchCore", "TrailwatchTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Golden")]
+        ),
         .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources", "TrailwatchTestSupport"]),
         .testTarget(
             name: "TrailwatchStateTests",
@@ -97,7 +133,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TrailwatchDaemonTests",
-            dependencies: ["TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore"]
+            dependencies: [
+                "TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore",
+                "TrailwatchConfiguration", "TrailwatchSinks",
+            ]
         ),
         // Runs the built `trailwatch` binary on real files: CLI behaviour, the conformance suite, the rule pack.
         .testTarget(name: "trailwatchCLITests", dependencies: ["trailwatch", "TrailwatchState", "TrailwatchTestSupport"]),

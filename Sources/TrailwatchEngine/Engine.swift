@@ -105,6 +105,18 @@ public final class Engine {
         }
     }
 
+    /// Starts collecting resolutions (`takeResolutions`); replay does not.
+    public func reportResolutions() {
+        if output.resolutions == nil { output.resolutions = [] }
+    }
+
+    /// The resolutions since the last call.
+    public func takeResolutions() -> [Resolution] {
+        guard let all = output.resolutions, !all.isEmpty else { return [] }
+        output.resolutions = []
+        return all
+    }
+
     /// The state of every running rule and the watermark.
     public func snapshot() throws -> EngineSnapshot {
         EngineSnapshot(

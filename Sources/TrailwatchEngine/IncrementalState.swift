@@ -61,6 +61,14 @@ public struct SavedEngineState: Sendable, Equatable {
     }
 }
 
+/// An alert whose condition has ended: an `absence` group that fired saw its awaited event at `time`.
+/// Not part of replay's output; the daemon tells receivers that track incidents (PagerDuty, Alertmanager).
+public struct Resolution: Sendable, Equatable {
+    public var alertID: String
+    public var rule: String
+    public var time: Int64
+}
+
 extension Engine {
     /// Makes every rule record which groups change, so `takeChanges` can return only those.
     public func trackChanges() {

@@ -194,6 +194,12 @@ class KindRuntime<State: Codable>: RuleRuntime {
 final class AlertFactory {
     private(set) var sent = 0
     private(set) var suppressed = 0
+    /// Alerts whose condition ended (an `absence` group's awaited event arrived); nil when not wanted.
+    var resolutions: [Resolution]?
+
+    func resolved(_ alertID: String, rule: String, time: Int64) {
+        resolutions?.append(Resolution(alertID: alertID, rule: rule, time: time))
+    }
 
     func restoreCounts(sent: Int, suppressed: Int) {
         self.sent = sent

@@ -9,6 +9,10 @@ public struct PendingDelivery: Sendable, Equatable {
     /// The alert as one compact JSON object (the replay output format).
     public var body: String
     public var attempts: Int
+    /// When the alert entered the outbox (milliseconds since the epoch): batching windows and `max_age` count from it.
+    public var createdAt: Int64
+    /// False for a resolution: the alert's condition has ended.
+    public var firing: Bool
 }
 
 /// One row of the outbox, for inspection (`trailwatch outbox`) and tests.
@@ -16,6 +20,8 @@ public struct OutboxRecord: Sendable, Equatable {
     public var seq: Int64
     public var alertID: String
     public var body: String
+    /// "firing", or "resolved" for a resolution.
+    public var kind: String
 }
 
 /// Delivery counts for one sink.
@@ -23,6 +29,12 @@ public struct DeliveryCounts: Sendable, Equatable {
     public var pending = 0
     public var delivered = 0
     public var dead = 0
+
+    public init(pending: Int = 0, delivered: Int = 0, dead: Int = 0) {
+        self.pending = pending
+        self.delivered = delivered
+        self.dead = dead
+    }
 }
 
 extension StateStore {
@@ -30,10 +42,11 @@ extension StateStore {
     public func pendingDeliveries(sink: String, limit: Int) throws -> [PendingDelivery] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.seq, o.alert_id, o.body, d.attempts FROM delivery d JOIN outbox o ON o.seq = d.seq
+                SELECT d.seq, o.alert_id, o.body, d.attempts, o.created_at, o.kind FROM delivery d JOIN outbox o ON o.seq = d.seq
                 WHERE d.sink = ? AND d.status = 'pending' ORDER BY d.seq LIMIT ?
                 """, arguments: [sink, limit]).map {
-                PendingDelivery(seq: $0[0], alertID: $0[1], body: $0[2], attempts: $0[3])
+                PendingDelivery(seq: $0[0], alertID: $0[1], body: $0[2], attempts: $0[3], createdAt: $0[4],
+                                firing: ($0[5] as String) == "firing")
             }
         }
     }
@@ -50,14 +63,71 @@ extension StateStore {
         }
     }
 
-    /// Records a failed attempt; `dead` moves the delivery to the dead-letter list.
-    public func recordFailure(sink: String, seq: Int64, error: String, at time: Int64, dead: Bool) throws {
+    /// Records a failed attempt for each of `seqs`; those in `dead` move to the dead-letter list.
+    public func recordFailure(sink: String, seqs: [Int64], error: String, at time: Int64, dead: Set<Int64> = []) throws {
         try pool.write { db in
-            try db.execute(sql: """
+            let update = try db.cachedStatement(sql: """
                 UPDATE delivery SET attempts = attempts + 1, last_error = ?, updated_at = ?,
                     status = CASE WHEN ? THEN 'dead' ELSE status END
                 WHERE sink = ? AND seq = ?
-                """, arguments: [error, time, dead, sink, seq])
+                """)
+            for seq in seqs { try update.execute(arguments: [error, time, dead.contains(seq), sink, seq]) }
+        }
+    }
+
+    /// Puts dead deliveries back in the queue with their attempts reset (`trailwatch outbox retry`);
+    /// all of `sink`'s when `alertIDs` is empty. Returns how many.
+    @discardableResult
+    public func requeueDead(sink: String?, alertIDs: [String] = []) throws -> Int {
+        try pool.write { db in
+            var sql = """
+                UPDATE delivery SET status = 'pending', attempts = 0, last_error = NULL
+                WHERE status = 'dead'
+                """
+            var arguments: [any DatabaseValueConvertible] = []
+            if let sink {
+                sql += " AND sink = ?"
+                arguments.append(sink)
+            }
+            if !alertIDs.isEmpty {
+                sql += " AND seq IN (SELECT seq FROM outbox WHERE alert_id IN (\(alertIDs.map { _ in "?" }.joined(separator: ","))))"
+                arguments += alertIDs
+            }
+            try db.execute(sql: sql, arguments: StatementArguments(arguments))
+            return db.changesCount
+        }
+    }
+
+    /// One delivery as `trailwatch outbox` shows it.
+    public struct DeliveryRecord: Sendable, Equatable {
+        public var sink: String
+        public var seq: Int64
+        public var alertID: String
+        public var status: String
+        public var attempts: Int
+        public var lastError: String?
+        public var body: String
+    }
+
+    /// Deliveries in outbox order, optionally of one sink and one status.
+    public func deliveries(sink: String? = nil, status: String? = nil, limit: Int = 1000) throws -> [DeliveryRecord] {
+        try pool.read { db in
+            var sql = "SELECT d.sink, d.seq, o.alert_id, d.status, d.attempts, d.last_error, o.body FROM delivery d JOIN outbox o ON o.seq = d.seq WHERE 1"
+            var arguments: [any DatabaseValueConvertible] = []
+            if let sink {
+                sql += " AND d.sink = ?"
+                arguments.append(sink)
+            }
+            if let status {
+                sql += " AND d.status = ?"
+                arguments.append(status)
+            }
+            sql += " ORDER BY d.seq, d.sink LIMIT ?"
+            arguments.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
+                DeliveryRecord(sink: $0[0], seq: $0[1], alertID: $0[2], status: $0[3], attempts: $0[4], lastError: $0[5],
+                               body: $0[6])
+            }
         }
     }
 
@@ -90,12 +160,14 @@ extension StateStore {
         }
     }
 
-    /// Outbox rows after `seq`, oldest first.
-    public func outbox(after seq: Int64 = 0, limit: Int = .max) throws -> [OutboxRecord] {
+    /// Outbox rows after `seq`, oldest first: the alerts produced (`kind` "firing", what replay prints), or
+    /// every row when `kind` is nil.
+    public func outbox(after seq: Int64 = 0, kind: String? = "firing", limit: Int = .max) throws -> [OutboxRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, alert_id, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-                             arguments: [seq, Int64(min(limit, Int(Int64.max)))]).map {
-                OutboxRecord(seq: $0[0], alertID: $0[1], body: $0[2])
+            try Row.fetchAll(db, sql: """
+                SELECT seq, alert_id, body, kind FROM outbox WHERE seq > ? AND (? IS NULL OR kind = ?) ORDER BY seq LIMIT ?
+                """, arguments: [seq, kind, kind, Int64(min(limit, Int(Int64.max)))]).map {
+                OutboxRecord(seq: $0[0], alertID: $0[1], body: $0[2], kind: $0[3])
             }
         }
     }

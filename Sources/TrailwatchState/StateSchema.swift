@@ -57,6 +57,12 @@ enum StateSchema {
                 CREATE INDEX delivery_pending ON delivery (sink, status, seq);
                 """)
         }
+        migrator.registerMigration("v2: resolutions") { db in
+            // 'resolved' rows repeat a fired alert's body: its condition ended (rules that track incidents).
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'firing' CHECK (kind IN ('firing', 'resolved'))
+                """)
+        }
         return migrator
     }
 }

@@ -24,19 +24,23 @@ public struct BatchCommit: Sendable {
     public var events: Int
     public var rejected: Int
     public var alerts: [RoutedAlert]
+    /// Ids of sent alerts whose condition ended: each goes again, as resolved, to the sinks the alert went to.
+    public var resolutions: [String]
     /// Each source's checkpoint as JSON text, by source name.
     public var positions: [String: String]
     /// Wall-clock time of the commit (milliseconds since the epoch), recorded on new outbox rows.
     public var committedAt: Int64
 
     public init(engine: EngineChanges, replacesAllRules: [SavedRuleState]? = nil, sequence: UInt64, events: Int,
-                rejected: Int, alerts: [RoutedAlert], positions: [String: String], committedAt: Int64) {
+                rejected: Int, alerts: [RoutedAlert], resolutions: [String] = [], positions: [String: String],
+                committedAt: Int64) {
         self.engine = engine
         self.replacesAllRules = replacesAllRules
         self.sequence = sequence
         self.events = events
         self.rejected = rejected
         self.alerts = alerts
+        self.resolutions = resolutions
         self.positions = positions
         self.committedAt = committedAt
     }
@@ -144,6 +148,9 @@ public final class StateStore: Sendable {
                 sequences.append(seq)
                 for sink in routed.sinks { try insertDelivery.execute(arguments: [sink, seq]) }
             }
+            for alertID in batch.resolutions {
+                try Self.insertResolution(db, alertID: alertID, at: batch.committedAt)
+            }
             let savePosition = try db.cachedStatement(sql: """
                 INSERT INTO source_position (source, checkpoint) VALUES (?, ?)
                 ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint
@@ -176,6 +183,21 @@ public final class StateStore: Sendable {
                 try db.execute(sql: "DELETE FROM source_position WHERE source = ?", arguments: [name])
             }
         }
+    }
+
+    /// The alert's latest firing row again as 'resolved', pending for every sink the firing row went to.
+    /// Nothing when the alert is no longer in the outbox (pruned).
+    private static func insertResolution(_ db: Database, alertID: String, at time: Int64) throws {
+        guard let original = try Int64.fetchOne(db, sql: """
+            SELECT seq FROM outbox WHERE alert_id = ? AND kind = 'firing' ORDER BY seq DESC LIMIT 1
+            """, arguments: [alertID]) else { return }
+        try db.execute(sql: """
+            INSERT INTO outbox (alert_id, rule, severity, time, body, created_at, kind)
+            SELECT alert_id, rule, severity, time, body, ?, 'resolved' FROM outbox WHERE seq = ?
+            """, arguments: [time, original])
+        let seq = db.lastInsertedRowID
+        try db.execute(sql: "INSERT INTO delivery (sink, seq) SELECT sink, ? FROM delivery WHERE seq = ?",
+                       arguments: [seq, original])
     }
 
     private static func writeRule(_ db: Database, rule: String, fingerprint: String, firstSeen: Int64?,

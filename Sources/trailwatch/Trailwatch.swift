@@ -21,7 +21,7 @@ struct Trailwatch: AsyncParsableCommand {
               trailwatch run --config /etc/trailwatch/trailwatch.json
             """,
         version: "trailwatch \(version)",
-        subcommands: [Run.self, Replay.self, Check.self, RuleTest.self, Generate.self]
+        subcommands: [Run.self, Replay.self, Check.self, RuleTest.self, Generate.self, Outbox.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; trailwatch's contract (rules.md §9) says 2.

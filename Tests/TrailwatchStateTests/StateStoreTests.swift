@@ -114,7 +114,7 @@ struct StateStoreTests {
         #expect(Alert(jsonText: file[1].body)?.id == "a2")
         #expect(try store.pendingDeliveries(sink: "hook", limit: 10).map(\.alertID) == ["a1", "a3"])
         try store.markDelivered(sink: "file", seqs: [file[0].seq, file[1].seq], at: 6)
-        try store.recordFailure(sink: "hook", seq: file[0].seq, error: "HTTP 400", at: 7, dead: true)
+        try store.recordFailure(sink: "hook", seqs: [file[0].seq], error: "HTTP 400", at: 7, dead: [file[0].seq])
         #expect(try store.pendingDeliveries(sink: "file", limit: 10).map(\.alertID) == ["a3"])
         #expect(try store.pendingDeliveries(sink: "hook", limit: 10).map(\.alertID) == ["a3"])
         let counts = try store.deliveryCounts()

@@ -17,6 +17,8 @@ ALERTS=/var/log/trailwatch/alerts.jsonl          # the file sink (LogsDirectory=
 STATE_DIR=/var/lib/trailwatch                    # StateDirectory=trailwatch
 RELOADED_STATUS='reload'                         # StatusText after a SIGHUP reload contains this
 COUNTERS_STATUS='3 events'                       # StatusText after the first batch contains this
+REJECTED_STATUS='1 rejected'                     # StatusText after the malformed line contains this
+SOURCE_NAME=at                                   # the source's name in trailwatch.json (journal SOURCE=)
 
 install_config() {
     mkdir -p "$CONFIG_DIR/rules" "$(dirname "$EVENTS")"
@@ -31,6 +33,20 @@ alert_pairs() { jq -r '.rule as $r | .events[] | "\($r) \(.)"' "$ALERTS" 2>/dev/
 # True when the sink holds exactly these alerts, each once (no loss, no duplicate, nothing else).
 alerts_are() { [ "$(alert_pairs)" = "$(printf '%s\n' "$@" | sort)" ]; }
 duplicate_alert_ids() { jq -r .id "$ALERTS" 2>/dev/null | sort | uniq -d; }
+# The daemon's own journal entries (native protocol, not systemd's lines about the unit), as a JSON array.
+own_journal() { journalctl -u "$UNIT" -o json --no-pager 2>/dev/null | jq -s "map($native)"; }
+native='select(.SYSLOG_IDENTIFIER == "trailwatch" and ._TRANSPORT == "journal")'
+# True when the journal holds a warning (or worse) for line $1 of the events file, with its source as fields.
+rejection_logged() {
+    [ "$(own_journal | jq --arg source "$SOURCE_NAME" --arg file "$EVENTS" --arg line "$1" \
+        'map(select((.PRIORITY // "7" | tonumber) <= 4 and .SOURCE == $source and .FILE == $file and .LINE == $line)) | length')" -gt 0 ]
+}
+# "id rule severity" of each alert: in the sink, and as logged (info, MESSAGE=alert…, RULE=, SEVERITY=, ALERT=).
+sink_alerts() { jq -r '"\(.id) \(.rule) \(.severity)"' "$ALERTS" 2>/dev/null | sort -u; }
+journal_alerts() {
+    jq -r "$native"' | select(.PRIORITY == "6" and (.MESSAGE | startswith("alert")) and .RULE and .SEVERITY and .ALERT)
+        | "\(.ALERT) \(.RULE) \(.SEVERITY)"' "$OUT/journal.json" 2>/dev/null | sort -u
+}
 
 # ---- helpers ------------------------------------------------------------------------------------------
 check() {
@@ -104,6 +120,18 @@ check "new MainPID after restart" '[ "$(prop MainPID)" != "$pid" ] && [ "$(prop 
 append_events 4-after-restart.jsonl
 check "each alert exactly once across the crash" \
     'wait_for 20 "alerts_are \"deletes e1\" \"deletes e3\" \"creates e4\" \"deletes e5\" \"deletes e6\" \"creates e7\" \"deletes e8\""'
+
+# ---- a malformed line: rejected with its place in the journal, and the daemon goes on ------------------
+bad_line=$(( $(wc -l <"$EVENTS") + 1 ))
+pid=$(prop MainPID)
+echo '{"id": "e-bad", "eventTime": "2026-03-01T10:00:09Z", "action": "db.user.del' >>"$EVENTS"
+append_events 5-after-rejected.jsonl
+check "event after a malformed line still alerts (deletes e9)" \
+    'wait_for 20 "alerts_are \"deletes e1\" \"deletes e3\" \"creates e4\" \"deletes e5\" \"deletes e6\" \"creates e7\" \"deletes e8\" \"deletes e9\""'
+check "malformed line logged as a warning with SOURCE=$SOURCE_NAME FILE=$EVENTS LINE=$bad_line" \
+    'wait_for 10 "rejection_logged $bad_line"'
+check "StatusText counts it ('$REJECTED_STATUS'), same process" \
+    'wait_for 10 "prop StatusText | grep -q \"$REJECTED_STATUS\"" && running && [ "$(prop MainPID)" = "$pid" ]'
 check "alert ids unique" '[ -s "$ALERTS" ] && [ -z "$(duplicate_alert_ids)" ]'
 
 # ---- stop: clean exit on SIGTERM -------------------------------------------------------------------
@@ -115,11 +143,12 @@ check "ExecMainStatus=0 (exit 0 on SIGTERM)" '[ "$(prop ExecMainCode)" = 1 ] && 
 
 # ---- journal: structured entries, not text on stderr ------------------------------------------------
 journalctl -b -o json _SYSTEMD_UNIT="$UNIT" >"$OUT/journal.json"
-native='select(.SYSLOG_IDENTIFIER == "trailwatch" and ._TRANSPORT == "journal")'
 check "journal entries with SYSLOG_IDENTIFIER=trailwatch, PRIORITY and CODE_FILE" \
     '[ "$(jq -s "map($native | select(.PRIORITY != null and .CODE_FILE != null)) | length" "$OUT/journal.json")" -gt 0 ]'
 check "metadata as journal fields (MESSAGE=ready with CONFIG=)" \
     '[ "$(jq -s "map($native | select(.MESSAGE == \"ready\" and .CONFIG == \"$CONFIG_DIR/trailwatch.json\")) | length" "$OUT/journal.json")" -gt 0 ]'
+check "each alert logged (info, MESSAGE=alert) with RULE=, SEVERITY=, ALERT= as in the sink" \
+    '[ -n "$(sink_alerts)" ] && [ "$(journal_alerts)" = "$(sink_alerts)" ]'
 check "nothing logged as plain text (stderr detected as the journal)" \
     '[ "$(jq -s "map(select(._TRANSPORT == \"stdout\")) | length" "$OUT/journal.json")" = 0 ]'
 

@@ -45,11 +45,25 @@ struct CrashRecoveryTests {
         let writing = Thread { writer.run() }
         writing.start()
 
-        // Kills land while the writer is still going (it is paced to outlast them), at start-up, mid-batch, idle.
+        // Kills land while the writer is still going (it is paced to outlast them): mostly at a random moment
+        // of the running pipeline (mid-batch, mid-commit, idle), sometimes during start-up, never twice in a
+        // row at start-up (a file created and rotated away entirely while no daemon ever ran is the documented
+        // limit of following by inode: see the README's file sources).
         var restarts = 0
+        var startupKills = 0
+        var lastWasStartup = false
         while restarts < Self.kills || !writer.done {
-            let daemon = try DaemonProcess(config: config, in: dir)
-            usleep(UInt32.random(in: 20_000...300_000, using: &rng))
+            let notify = try NotifyReceiver()
+            let daemon = try DaemonProcess(config: config, in: dir, environment: ["NOTIFY_SOCKET": notify.name])
+            if !lastWasStartup && Int.random(in: 0..<4, using: &rng) == 0 {
+                usleep(UInt32.random(in: 0...40_000, using: &rng))
+                lastWasStartup = true
+                startupKills += 1
+            } else {
+                #expect(notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") } != nil, "\(daemon.stderr.suffix(1000))")
+                usleep(UInt32.random(in: 0...250_000, using: &rng))
+                lastWasStartup = false
+            }
             daemon.signal(SIGKILL)
             #expect(daemon.waitForExit() != nil)
             restarts += 1
@@ -81,9 +95,12 @@ struct CrashRecoveryTests {
         var seen = Set<String>()
         let firstOccurrences = written.filter { seen.insert($0).inserted }
         #expect(firstOccurrences == expected, "file sink lost or reordered alerts")
-        #expect(written.count - firstOccurrences.count <= restarts, "more repeats than kills")
-        print("crash test: \(restarts) kills, \(lines.count) events, \(writer.rotations) rotations, "
-            + "\(expected.count) alerts compared, \(written.count - firstOccurrences.count) repeated by the file sink")
+        // A repeat needs a kill between the sink's write and its record: no alert more often than that.
+        let copies = Dictionary(written.map { ($0, 1) }, uniquingKeysWith: +)
+        #expect(copies.values.allSatisfy { $0 <= restarts + 1 }, "an alert repeated more often than the daemon was killed")
+        print("crash test: \(restarts) kills (\(startupKills) during start-up), \(lines.count) events, "
+            + "\(writer.rotations) rotations, \(expected.count) alerts compared, outbox identical to replay, "
+            + "\(written.count - firstOccurrences.count) repeated by the file sink")
     }
 }
 

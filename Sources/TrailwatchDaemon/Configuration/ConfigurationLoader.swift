@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import Foundation
+import TrailwatchConfiguration
 import TrailwatchCore
+import TrailwatchSinks
 
 /// Everything found checking a configuration file, including what could be read from a broken one,
 /// so `trailwatch check --config` can go on to check the rules too.
@@ -279,23 +281,25 @@ public enum ConfigurationLoader {
                                     _ d: inout ConfigDecoder) -> (configurations: [SinkConfiguration], names: [String]?) {
         let example = #"{"name": "alerts", "type": "file", "path": "/var/log/trailwatch/alerts.jsonl"}"#
         guard let items = requiredArray(top, "sinks", noun: "sink", example: example, &d) else { return ([], nil) }
-        var blocks: [Block<SinkConfiguration.Kind>] = []
+        var blocks: [Block<any SinkSettings>] = []
         var configurations: [SinkConfiguration] = []
         for (i, item) in items.enumerated() {
-            guard let block = decodeBlock(item, at: top.path["sinks"][i], noun: "sink", types: ConfigurationTypes.sinks,
+            let path = top.path["sinks"][i]
+            guard let block = decodeBlock(item, at: path, noun: "sink", types: ConfigurationTypes.sinks,
                                           common: ConfigurationTypes.commonSinkMembers, &d) else { continue }
+            let delivery = decodeDeliveryPolicy(block.object, at: path, &d)
             blocks.append(block)
             if let name = block.name, let kind = block.kind {
-                configurations.append(SinkConfiguration(name: name.value, kind: kind))
+                configurations.append(SinkConfiguration(name: name.value, settings: kind, delivery: delivery))
             }
         }
         let names = blocks.compactMap(\.name)
         rejectDuplicateNames(names, noun: "sink", &d)
 
         // An alert file that a source reads would feed alerts back in as events; two sinks on one file interleave.
-        var writtenBy: [String: Block<SinkConfiguration.Kind>] = [:]
+        var writtenBy: [String: Block<any SinkSettings>] = [:]
         for block in blocks {
-            guard case .file(let path) = block.kind, let node = block.object["path"] else { continue }
+            guard let path = block.kind?.writesFile, let node = block.object["path"] else { continue }
             let at = block.object.path["path"]
             if let other = writtenBy[path] {
                 d.report(node.location, at, "\(path) is also written by \(other.object.path): give each file sink its own file")
@@ -309,6 +313,30 @@ public enum ConfigurationLoader {
             }
         }
         return (configurations, names.map(\.value))
+    }
+
+    /// `max_attempts`, `max_age` and `batch` (`{"window": "10s", "max_alerts": 100}`), which every sink takes.
+    static func decodeDeliveryPolicy(_ object: ConfigObject, at path: MemberPath, _ d: inout ConfigDecoder) -> DeliveryPolicy {
+        var policy = DeliveryPolicy()
+        if let node = object["max_attempts"] {
+            policy.maximumAttempts = d.decodeInteger(node, at: path["max_attempts"], in: 1...1_000_000, unit: "attempts")
+                ?? policy.maximumAttempts
+        }
+        if let node = object["max_age"] {
+            policy.maximumAgeMilliseconds = d.decodeDuration(node, at: path["max_age"], maximum: 30 * 86_400_000)
+                ?? policy.maximumAgeMilliseconds
+        }
+        if let node = object["batch"], let batch = d.object(node, at: path["batch"], what: "a batch object") {
+            d.rejectUnknownMembers(of: batch, known: ["window", "max_alerts"], what: "a batch")
+            if let window = d.required(batch, "window", "how long to gather alerts into one notification, like \"10s\"") {
+                policy.batchWindowMilliseconds = d.decodeDuration(window, at: path["batch"]["window"], maximum: 3_600_000)
+            }
+            if let most = batch["max_alerts"] {
+                policy.batchMaximumAlerts = d.decodeInteger(most, at: path["batch"]["max_alerts"], in: 1...10_000, unit: "alerts")
+                    ?? policy.batchMaximumAlerts
+            }
+        }
+        return policy
     }
 
     /// A list of sink names, each checked against the configured sinks (when they could be read).

@@ -1,4 +1,5 @@
 import TrailwatchCore
+import TrailwatchSinks
 
 /// The daemon's whole configuration: one JSON file (`/etc/trailwatch/trailwatch.json` by default).
 ///
@@ -62,26 +63,43 @@ public struct SourceConfiguration: Sendable, Equatable {
     }
 }
 
-/// One notification sink (`"type"` picks the kind; more kinds come with the sinks work).
+/// One notification sink: its name and its type's own settings (see `SinkTypes`).
 public struct SinkConfiguration: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        /// Alerts appended as JSON lines, fsynced per batch.
-        case file(path: String)
-        /// Alerts written to standard output.
-        case stdout(format: OutputFormat)
-    }
-
-    public enum OutputFormat: String, Sendable, Equatable {
-        case json, text
-    }
-
     /// Unique among sinks; routes and rules' `sinks` name it.
     public var name: String
-    public var kind: Kind
+    public var settings: any SinkSettings
+    /// Retries, dead letters and batching: the same members for every sink type.
+    public var delivery: DeliveryPolicy
 
-    public init(name: String, kind: Kind) {
+    public init(name: String, settings: any SinkSettings, delivery: DeliveryPolicy = .init()) {
         self.name = name
-        self.kind = kind
+        self.settings = settings
+        self.delivery = delivery
+    }
+
+    public static func == (a: SinkConfiguration, b: SinkConfiguration) -> Bool {
+        a.name == b.name && a.settings.isEqual(to: b.settings) && a.delivery == b.delivery
+    }
+}
+
+/// How the dispatcher treats one sink: when to give up on an alert, and whether to batch alerts.
+public struct DeliveryPolicy: Sendable, Equatable {
+    /// Attempts before an alert goes to the dead-letter list.
+    public var maximumAttempts: Int
+    /// Age (milliseconds since the alert was produced) after which a failing alert goes to the dead-letter list.
+    public var maximumAgeMilliseconds: Int64
+    /// Storm control: alerts produced within this many milliseconds of the first waiting one go out as one
+    /// notification ("12 alerts from 3 rules"); nil sends each alert on its own.
+    public var batchWindowMilliseconds: Int64?
+    /// Most alerts in one batched notification.
+    public var batchMaximumAlerts: Int
+
+    public init(maximumAttempts: Int = 12, maximumAgeMilliseconds: Int64 = 86_400_000,
+                batchWindowMilliseconds: Int64? = nil, batchMaximumAlerts: Int = 100) {
+        self.maximumAttempts = maximumAttempts
+        self.maximumAgeMilliseconds = maximumAgeMilliseconds
+        self.batchWindowMilliseconds = batchWindowMilliseconds
+        self.batchMaximumAlerts = batchMaximumAlerts
     }
 }
 

@@ -111,6 +111,7 @@ public final class Pipeline: @unchecked Sendable {
                         metadata: ["rules": "\(reset.joined(separator: ","))"])
         }
         engine.trackChanges()
+        engine.reportResolutions()
         let evaluator = LiveEvaluator(engine: engine, clock: clock, sequence: saved.sequence, events: saved.events,
                                       rejected: saved.rejected)
         let decoder = JSONDecoder()
@@ -124,7 +125,7 @@ public final class Pipeline: @unchecked Sendable {
             configuration: configuration, evaluator: evaluator, router: Self.router(configuration, ruleSet),
             sources: sources, sourceConfigurations: Dictionary(uniqueKeysWithValues: configuration.sources.map { ($0.name, $0) }),
             ruleCount: ruleSet.rules.count)
-        dispatcher?.use(configuration.sinks.map(SinkRegistry.make))
+        dispatcher?.use(configuration.sinks)
         logger.info("pipeline open", metadata: [
             "rules": "\(ruleSet.rules.count)", "sources": "\(sources.count)", "events": "\(saved.events)",
         ])
@@ -287,7 +288,7 @@ public final class Pipeline: @unchecked Sendable {
                 replacesAllRules: replaceAllRulesAtNextCommit ? try engine.allRuleStates() : nil,
                 sequence: g.evaluator.sequence, events: g.evaluator.events, rejected: g.evaluator.rejected,
                 alerts: batchAlerts.map { RoutedAlert(alert: $0, sinks: g.router.sinks(for: $0)) },
-                positions: positions, committedAt: clock.now())
+                resolutions: engine.takeResolutions().map(\.alertID), positions: positions, committedAt: clock.now())
             replaceAllRulesAtNextCommit = false
             for routed in batch.alerts { logAlert(routed) }
             batchAlerts.removeAll(keepingCapacity: true)
@@ -378,6 +379,7 @@ public final class Pipeline: @unchecked Sendable {
             let engine = Engine(ruleSet: ruleSet)
             let reset = try engine.restore(old.evaluator.engine.snapshot())
             engine.trackChanges()
+            engine.reportResolutions()
             if configuration.stateDirectory != old.configuration.stateDirectory {
                 logger.warning("state_directory changes take effect at the next start")
             }
@@ -407,7 +409,7 @@ public final class Pipeline: @unchecked Sendable {
                 ruleCount: ruleSet.rules.count)
             replaceAllRulesAtNextCommit = true
             markDirty()
-            dispatcher?.use(configuration.sinks.map(SinkRegistry.make))
+            dispatcher?.use(configuration.sinks)
             lastProblem = nil
             logger.info("reloaded", metadata: [
                 "rules": "\(ruleSet.rules.count)", "reset": "\(reset.joined(separator: ","))",

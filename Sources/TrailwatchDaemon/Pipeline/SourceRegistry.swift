@@ -18,13 +18,3 @@ enum SourceRegistry {
         }
     }
 }
-
-/// Builds the configured sinks: the one place that knows every sink type.
-enum SinkRegistry {
-    static func make(_ configuration: SinkConfiguration) -> any AlertSink {
-        switch configuration.kind {
-        case .file(let path): FileSink(name: configuration.name, path: path)
-        case .stdout(let format): StdoutSink(name: configuration.name, format: format)
-        }
-    }
-}

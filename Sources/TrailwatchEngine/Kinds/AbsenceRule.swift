@@ -5,6 +5,8 @@ import TrailwatchRules
 struct AbsenceState: Codable {
     var last: EventRef
     var fired = false
+    /// The id of the alert sent for `last` (not when suppressed): resolved when the awaited event arrives.
+    var sentAlert: String?
 }
 
 /// `absence`: a group that saw matching events goes `window` without one (rules.md §5).
@@ -26,6 +28,7 @@ final class AbsenceRule: KindRuntime<AbsenceState> {
         if groups[key] == nil {
             groups[key] = GroupEntry(members: members(event), state: AbsenceState(last: ref))
         } else {
+            if let sent = groups[key]!.state.sentAlert { output.resolved(sent, rule: rule.id, time: t) }
             groups[key]!.state = AbsenceState(last: ref)
         }
         changed(key)
@@ -36,7 +39,9 @@ final class AbsenceRule: KindRuntime<AbsenceState> {
     func fireIfCurrent(_ deadline: Deadline, into alerts: inout [Alert]) {
         guard var entry = groups[deadline.group], !entry.state.fired, entry.state.last == deadline.last else { return }
         entry.state.fired = true
+        let before = alerts.count
         fire(&entry, time: deadline.time, count: 0, events: [deadline.last], slots: nil, into: &alerts)
+        if alerts.count > before { entry.state.sentAlert = alerts.last?.id }
         groups[deadline.group] = entry
         changed(deadline.group)
     }

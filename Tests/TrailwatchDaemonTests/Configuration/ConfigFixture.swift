@@ -1,11 +1,8 @@
 import Foundation
 import Testing
 import TrailwatchCore
-#if canImport(TrailwatchDaemon)
-import TrailwatchDaemon
-#else
 import TrailwatchConfiguration
-#endif
+import TrailwatchDaemon
 
 /// A temporary directory holding a configuration file and whatever it names, removed after the test.
 final class ConfigFixture {

@@ -1,11 +1,9 @@
 import Foundation
 import Testing
 import TrailwatchCore
-#if canImport(TrailwatchDaemon)
-import TrailwatchDaemon
-#else
+import TrailwatchSinks
 import TrailwatchConfiguration
-#endif
+import TrailwatchDaemon
 
 /// The configuration file format: what a valid file gives, and the exact error for each kind of mistake.
 struct ConfigurationLoaderTests {
@@ -47,9 +45,9 @@ struct ConfigurationLoaderTests {
                 SourceConfiguration(name: "stdin", kind: .stdin, maximumLineBytes: 1 << 20),
             ],
             sinks: [
-                SinkConfiguration(name: "alerts", kind: .file(path: f.path("alerts.jsonl"))),
-                SinkConfiguration(name: "console", kind: .stdout(format: .text)),
-                SinkConfiguration(name: "raw", kind: .stdout(format: .json)),
+                SinkConfiguration(name: "alerts", settings: FileSinkSettings(path: f.path("alerts.jsonl"))),
+                SinkConfiguration(name: "console", settings: StdoutSinkSettings(format: .text)),
+                SinkConfiguration(name: "raw", settings: StdoutSinkSettings(format: .json)),
             ],
             routes: [
                 RouteConfiguration(sinks: ["console"], severities: [.high, .critical], rules: ["cdb-*"],
@@ -73,7 +71,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration == DaemonConfiguration(
             file: f.path("trailwatch.json"), rules: [f.path("rules")], stateDirectory: "/var/lib/trailwatch",
             sources: [SourceConfiguration(name: "in", kind: .stdin)],
-            sinks: [SinkConfiguration(name: "out", kind: .stdout(format: .json))], routes: [], defaultSinks: ["out"]))
+            sinks: [SinkConfiguration(name: "out", settings: StdoutSinkSettings(format: .json))], routes: [], defaultSinks: ["out"]))
         #expect(configuration.pipeline == PipelineConfiguration(batchMaximumEvents: 4096, batchMaximumDelayMilliseconds: 5))
         #expect(configuration.liveTime == LiveTimeConfiguration(wallClock: true, delayMilliseconds: 60_000))
     }
@@ -147,7 +145,7 @@ struct ConfigurationLoaderTests {
         {"rules": "rules",
          "sources": [{"name": "a"}, {"name": "b", "type": "fiel", "paths": ["x"], "wat": 1}, {"name": "c", "type": 3},
                      {"type": "stdin"}, {"name": "bad name", "type": "stdin"}, "stdin"],
-         "sinks": [{"name": "out", "type": "webhook"}, {"name": "out", "type": "stdout"}, {"name": "x", "type": "stdout"},
+         "sinks": [{"name": "out", "type": "bellhop"}, {"name": "out", "type": "stdout"}, {"name": "x", "type": "stdout"},
                    {"name": "x", "type": "stdout"}],
          "default_sinks": ["out"]}
         """
@@ -160,7 +158,8 @@ struct ConfigurationLoaderTests {
             #"trailwatch.json:3:33: sources[4]: only one source can read standard input (sources[3] already does, at \#(f.path("trailwatch.json")):3:14)"#,
             #"trailwatch.json:3:42: sources[4].name: "bad name" is not a valid source name: use letters, digits, '_', '.' and '-'"#,
             #"trailwatch.json:3:72: sources[5]: expected a source object (a JSON object), got a string"#,
-            #"trailwatch.json:4:36: sinks[0].type: unknown sink type "webhook": the sink types are "file", "stdout""#,
+            #"trailwatch.json:4:36: sinks[0].type: unknown sink type "bellhop": the sink types are "#
+                + ConfigDecoder.quotedList(ConfigurationTypes.sinks.keys.sorted()),
             #"trailwatch.json:4:57: sinks[1].name: duplicate sink name "out" (first defined at \#(f.path("trailwatch.json")):4:21)"#,
             #"trailwatch.json:5:21: sinks[3].name: duplicate sink name "x" (first defined at \#(f.path("trailwatch.json")):4:92)"#,
         ])

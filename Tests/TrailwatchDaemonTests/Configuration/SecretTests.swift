@@ -1,11 +1,8 @@
 import Foundation
 import Testing
 import TrailwatchCore
-#if canImport(TrailwatchDaemon)
-import TrailwatchDaemon
-#else
 import TrailwatchConfiguration
-#endif
+import TrailwatchDaemon
 
 /// Secrets through the API sinks will use: a block type with its own settings struct and a `token`.
 struct SecretTests {

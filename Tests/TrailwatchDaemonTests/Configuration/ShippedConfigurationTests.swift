@@ -1,11 +1,9 @@
 import Foundation
 import Testing
 import TrailwatchCore
-#if canImport(TrailwatchDaemon)
-import TrailwatchDaemon
-#else
+import TrailwatchSinks
 import TrailwatchConfiguration
-#endif
+import TrailwatchDaemon
 
 /// The configurations the repository ships are valid and say what their documentation says.
 struct ShippedConfigurationTests {
@@ -23,7 +21,7 @@ struct ShippedConfigurationTests {
             file: file, rules: [repositoryRoot + "/rules"], stateDirectory: "/var/lib/trailwatch",
             sources: [SourceConfiguration(name: "activity-tracker",
                                           kind: .file(paths: ["/var/log/activity-tracker/*.jsonl"], startAt: .end))],
-            sinks: [SinkConfiguration(name: "alerts", kind: .file(path: "/var/log/trailwatch/alerts.jsonl"))],
+            sinks: [SinkConfiguration(name: "alerts", settings: FileSinkSettings(path: "/var/log/trailwatch/alerts.jsonl"))],
             routes: [], defaultSinks: ["alerts"]))
         #expect(try ConfigurationLoader.load(file: file, environment: [:]).stateDirectory == "/var/lib/trailwatch")
 
@@ -44,8 +42,8 @@ struct ShippedConfigurationTests {
             file: samples + "/trailwatch.json", rules: [repositoryRoot + "/rules"],
             stateDirectory: samples + "/.build-demo/state",
             sources: [SourceConfiguration(name: "activity-tracker", kind: .file(paths: [samples + "/*.jsonl"], startAt: .beginning))],
-            sinks: [SinkConfiguration(name: "console", kind: .stdout(format: .text)),
-                    SinkConfiguration(name: "alerts", kind: .file(path: samples + "/.build-demo/alerts.jsonl"))],
+            sinks: [SinkConfiguration(name: "console", settings: StdoutSinkSettings(format: .text)),
+                    SinkConfiguration(name: "alerts", settings: FileSinkSettings(path: samples + "/.build-demo/alerts.jsonl"))],
             routes: [RouteConfiguration(sinks: ["alerts"], severities: [.low, .info])],
             defaultSinks: ["console", "alerts"],
             liveTime: LiveTimeConfiguration(wallClock: false)))

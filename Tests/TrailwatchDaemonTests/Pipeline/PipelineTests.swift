@@ -90,6 +90,14 @@ struct PipelineTests {
         for _ in 0..<5 { restarted.step(waitMilliseconds: 0) }
         restarted.flush()
         #expect(try scratch.alerts(store).count == 1)
+
+        // The awaited event arrives: the alert is resolved, to the sinks it went to, and nothing fires.
+        try scratch.append(#"{"id": "b2", "eventTime": "2026-03-01T14:59:00Z", "action": "backup.create", "target": "db1"}"#)
+        #expect(try step(restarted) { try !store.outbox(kind: "resolved").isEmpty })
+        let resolved = try store.outbox(kind: "resolved")
+        #expect(resolved.map(\.alertID) == fired.map(\.id))
+        #expect(try store.deliveries(sink: "out").map(\.alertID) == [fired[0].id, fired[0].id])
+        #expect(try scratch.alerts(store).count == 1)
     }
 
     @Test func withoutTheWallClockOnlyEventTimeMovesTime() throws {

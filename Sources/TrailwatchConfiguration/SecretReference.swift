@@ -109,9 +109,9 @@ extension ConfigDecoder {
 }
 
 /// Whole small files read with POSIX calls, so a failure gives its errno for the message.
-enum FileBytes {
+public enum FileBytes {
     /// The file's bytes, or errno (`EFBIG` beyond `limit` bytes).
-    static func read(_ path: String, limit: Int) -> Result<[UInt8], Errno> {
+    public static func read(_ path: String, limit: Int) -> Result<[UInt8], Errno> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(Errno(code: errno)) }
         defer { close(fd) }
@@ -129,10 +129,10 @@ enum FileBytes {
         }
     }
 
-    struct Errno: Error {
-        var code: Int32
+    public struct Errno: Error {
+        public var code: Int32
     }
 
     /// `strerror(code)`: "No such file or directory".
-    static func message(_ code: Int32) -> String { String(cString: strerror(code)) }
+    public static func message(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

@@ -55,6 +55,12 @@ public struct LocatedString: Sendable, Equatable {
     public var value: String
     public var location: SourceLocation
     public var path: MemberPath
+
+    public init(value: String, location: SourceLocation, path: MemberPath) {
+        self.value = value
+        self.location = location
+        self.path = path
+    }
 }
 
 /// Reads configuration values, collecting every problem (`file:line:col: path: message`) instead of stopping.

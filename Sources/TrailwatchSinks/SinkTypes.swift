@@ -1,0 +1,7 @@
+/// Every sink type the configuration accepts: one line per sink.
+public enum SinkTypes {
+    public static let all: [any SinkSettings.Type] = [
+        FileSinkSettings.self,
+        StdoutSinkSettings.self,
+    ]
+}
