@@ -121,6 +121,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Email/smtp-receiver.py"],
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "TrailwatchSourcesTests", dependencies: ["TrailwatchSources", "TrailwatchTestSupport"]),

@@ -3,5 +3,12 @@ public enum SinkTypes {
     public static let all: [any SinkSettings.Type] = [
         FileSinkSettings.self,
         StdoutSinkSettings.self,
+        AlertmanagerSinkSettings.self,
+        EmailSinkSettings.self,
+        ExecSinkSettings.self,
+        JournalSinkSettings.self,
+        WebhookSinkSettings.self,
+        SlackSinkSettings.self,
+        PagerDutySinkSettings.self,
     ]
 }

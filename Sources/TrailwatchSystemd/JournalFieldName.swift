@@ -3,11 +3,11 @@
 /// journald accepts only `A–Z`, `0–9` and `_`, at most 64 bytes, not starting with a digit, and keeps a
 /// leading `_` for trusted fields it adds itself (a client's `_X` would be dropped). Keys are upper-cased,
 /// any other character becomes `_`, and a name starting with a digit or `_` (or empty) gets the prefix `X`.
-enum JournalFieldName {
-    static let maximumLength = 64
+public enum JournalFieldName {
+    public static let maximumLength = 64
     static let prefix = "X"
 
-    static func from(_ key: String) -> String {
+    public static func from(_ key: String) -> String {
         var name = String(String.UnicodeScalarView(key.uppercased().unicodeScalars.map { scalar in
             switch scalar {
             case "A"..."Z", "0"..."9", "_": scalar

@@ -58,23 +58,7 @@ public struct JournalLogHandler: LogHandler {
         return fields
     }
 
-    /// Sends one entry; returns `sd_journal_sendv`'s result (0 also when no journald listens: libsystemd
-    /// drops the entry silently then).
+    /// Sends one entry (`KEY=value` strings); see `JournalWriter.send`.
     @discardableResult
-    static func send(_ fields: [String]) -> Int32 {
-        // One contiguous buffer, so every iovec points into memory that lives for the whole call.
-        var bytes: [UInt8] = []
-        var ranges: [Range<Int>] = []
-        for field in fields {
-            let start = bytes.count
-            bytes.append(contentsOf: field.utf8)
-            ranges.append(start..<bytes.count)
-        }
-        return bytes.withUnsafeMutableBytes { buffer in
-            var vectors = ranges.map { range in
-                iovec(iov_base: buffer.baseAddress.map { $0 + range.lowerBound }, iov_len: range.count)
-            }
-            return sd_journal_sendv(&vectors, Int32(vectors.count))
-        }
-    }
+    static func send(_ fields: [String]) -> Int32 { JournalWriter.send(fields) }
 }

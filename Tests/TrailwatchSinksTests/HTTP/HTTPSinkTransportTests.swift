@@ -88,7 +88,8 @@ struct HTTPSinkTransportTests {
                 return
             }
             #expect(why == "http://127.0.0.1:\(receiver.port): no answer in time")
-            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(5), "gave up after \(elapsed)")
+            // The receiver never answers: only the timeout ends it (generous bound: a loaded run resumes late).
+            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(20), "gave up after \(elapsed)")
             #expect(receiver.requestCount == 1)
             await sink.close()
         }
