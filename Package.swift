@@ -21,7 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
-        // C interface over simdjson's DOM parser: one validating parse per line, then only the paths rules use.
+        // C interface over simdjson: stage 1 plus one validating pass that extracts only the paths rules use
+        // (the DOM parser where that pass declines a line).
         .target(
             name: "CSimdJSON",
             linkerSettings: [.linkedLibrary("simdjson")]

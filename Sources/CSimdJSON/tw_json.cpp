@@ -2,8 +2,12 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +24,7 @@ struct Node {
     std::vector<std::pair<size_t, int32_t>> indexChildren;  // digit segments, as array indexes
     std::vector<int32_t> subtreeSlots;                      // this node's slot and all below it
     int32_t slot = -1;
+    int32_t parent = -1;
 };
 
 bool allDigits(std::string_view s) {
@@ -27,6 +32,80 @@ bool allDigits(std::string_view s) {
     for (char c : s) if (c < '0' || c > '9') return false;
     return true;
 }
+
+/* A bit per backslash among the 64 bytes at p (the line is padded, so reading past its end is safe). */
+inline uint64_t backslashes64(const char *p) {
+#ifdef __SSE2__
+    const __m128i bs = _mm_set1_epi8('\\');
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k));
+        m |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs)))) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 64; k++) m |= uint64_t(p[k] == '\\') << k;
+    return m;
+#endif
+}
+
+/* Keys are short: compared 8 bytes at a time. `name` has 8 zero bytes after it; `key` lies in a padded line. */
+inline bool sameKey(const char *name, const char *key, size_t len) {
+    uint64_t a, b;
+    for (; len >= 8; name += 8, key += 8, len -= 8) {
+        std::memcpy(&a, name, 8);
+        std::memcpy(&b, key, 8);
+        if (a != b) return false;
+    }
+    if (len == 0) return true;
+    std::memcpy(&a, name, 8);
+    std::memcpy(&b, key, 8);
+    return ((a ^ b) & ((uint64_t(1) << (len * 8)) - 1)) == 0;
+}
+
+/* The hash of a key for the children tables: its first 8 bytes and its length. */
+inline uint32_t keyHash(const char *key, size_t len) {
+    uint64_t w = 0;
+    std::memcpy(&w, key, 8);
+    if (len < 8) w &= (uint64_t(1) << (len * 8)) - 1;
+    return uint32_t(((w ^ len) * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+/* A trie node's children found by hash (built by the extractor from the plan). */
+struct ChildTable {
+    struct Entry { uint32_t hash; int32_t node; uint32_t name; uint32_t length; };
+    std::vector<Entry> entries;  // open addressing; node < 0 is empty
+    std::string names;           // each name followed by 8 zero bytes
+
+    void build(const std::vector<std::pair<std::string, int32_t>> &children) {
+        if (children.empty()) return;
+        size_t size = 4;
+        while (size < children.size() * 2) size <<= 1;
+        entries.assign(size, Entry{0, -1, 0, 0});
+        for (const auto &c : children) {
+            uint32_t at = uint32_t(names.size());
+            names += c.first;
+            names.append(8, '\0');
+            std::string padded = c.first + std::string(8, '\0');
+            uint32_t h = keyHash(padded.data(), c.first.size());
+            size_t slot = h & (size - 1);
+            while (entries[slot].node >= 0) slot = (slot + 1) & (size - 1);
+            entries[slot] = Entry{h, c.second, at, uint32_t(c.first.size())};
+        }
+    }
+
+    int32_t find(const char *key, size_t len) const {
+        if (entries.empty()) return -1;
+        const size_t mask = entries.size() - 1;
+        const uint32_t h = keyHash(key, len);
+        for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+            const Entry &e = entries[slot];
+            if (e.node < 0) return -1;
+            if (e.hash == h && e.length == len && sameKey(names.data() + e.name, key, len)) return e.node;
+        }
+    }
+};
 
 }  // namespace
 
@@ -57,6 +136,7 @@ extern "C" int32_t tw_plan_add(tw_plan *plan, int32_t scope, const char *const *
         if (next < 0) {
             next = static_cast<int32_t>(plan->nodes.size());
             plan->nodes.emplace_back();
+            plan->nodes.back().parent = current;
             plan->nodes[current].children.emplace_back(segment, next);
             if (allDigits(segment) && segment.size() < 10) {
                 plan->nodes[current].indexChildren.emplace_back(std::stoul(segment), next);
@@ -76,6 +156,7 @@ extern "C" int32_t tw_plan_add(tw_plan *plan, int32_t scope, const char *const *
 
 struct tw_extractor {
     std::vector<Node> nodes;
+    std::vector<ChildTable> tables;  // per node, for the fast path
     std::vector<bool> keepText;
     std::vector<tw_value> slots;
     std::vector<uint32_t> visitedIn;  // per node: the generation of the event that last visited it
@@ -90,11 +171,55 @@ struct tw_extractor {
     std::deque<std::string> texts;
     const char *error = "";
 
+    // The fast path (see tryFast): the line, simdjson's structural index of it, and where its escapes are.
+    const char *line = nullptr;
+    const uint32_t *structurals = nullptr;
+    uint32_t structuralCount = 0;
+    std::vector<uint32_t> escapes;  // offsets of the backslashes that start escapes, in order
+    size_t escapeCursor = 0;
+    std::unique_ptr<char[]> scratch;  // unescaped strings of the current event (never more than the line)
+    size_t scratchCapacity = 0, scratchUsed = 0;
+    std::unique_ptr<char[]> padded;  // a copy of a line without enough readable bytes after it
+    size_t paddedCapacity = 0;
+    bool expectEnvelope = true;  // the shape of the previous event: streams keep one shape
+    /* JSON-in-string members met by the fast path, parsed only when a rule reads below them (tw_resolve).
+       Their text is either decoded already (`decoded`) or the raw range [start, end) of the line. */
+    struct Deferred { int32_t node; uint32_t start, end; std::string_view decoded; bool hasDecoded; bool live; };
+    std::vector<Deferred> deferred;
+    size_t liveDeferred = 0;
+    void defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded);
+    void dropDeferredBelow(int32_t node);
+    void resolve();
+
+    void reset();
+    bool tryFast(const char *buf, size_t len);
+    bool scanEscapes(size_t len);
+    enum class Root { ok, otherShape, fallback };
+    Root walkRoot(bool envelope);
+    uint32_t value(uint32_t i, int32_t node, int depth);
+    uint32_t skip(uint32_t i);
+    bool stringAt(uint32_t i, uint32_t &start, uint32_t &end) const;
+    /* Whether any escape starts in [start, end); queries come in document order. */
+    bool hasEscape(uint32_t start, uint32_t end) {
+        while (escapeCursor < escapes.size() && escapes[escapeCursor] < start) escapeCursor++;
+        return escapeCursor < escapes.size() && escapes[escapeCursor] < end;
+    }
+    /* A string's unescaped text: in place when it has no escapes (the common case, inline), else decoded. */
+    std::string_view text(uint32_t start, uint32_t end) {
+        if (!hasEscape(start, end)) return std::string_view(line + start, end - start);
+        return decode(start, end);
+    }
+    std::string_view decode(uint32_t start, uint32_t end);
+    int32_t child(int32_t node, const char *key, size_t len) const;
+    void nested(std::string_view text, int32_t node);
+    uint8_t token(uint32_t i) const { return i < structuralCount ? uint8_t(line[structurals[i]]) : 0; }
+
     void set(int32_t slot, dom::element value);
     void walk(dom::element value, int32_t node);
     void walkChildren(dom::element value, int32_t node);
     void clearSubtree(int32_t node) {
         for (int32_t s : nodes[node].subtreeSlots) slots[s] = tw_value{};
+        if (liveDeferred) dropDeferredBelow(node);
     }
 };
 
@@ -168,29 +293,33 @@ void tw_extractor::walkChildren(dom::element value, int32_t node) {
             }
             break;
         }
-        case dom::element_type::STRING: {
-            // A string whose text is itself a JSON object or array: the path goes on inside it.
-            std::string_view text = std::string_view(value);
-            size_t i = 0;
-            while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) i++;
-            if (i == text.size() || (text[i] != '{' && text[i] != '[')) break;
-            if (nestedDepth == nestedParsers.size()) nestedParsers.push_back(std::make_unique<dom::parser>());
-            dom::parser &nested = *nestedParsers[nestedDepth];
-            dom::element inner;
-            if (nested.parse(text.data(), text.size(), true).get(inner)) break;
-            nestedDepth++;
-            walkChildren(inner, node);
-            nestedDepth--;
+        case dom::element_type::STRING:
+            nested(std::string_view(value), node);
             break;
-        }
         default:
             break;
     }
 }
 
+/* A string whose text is itself a JSON object or array: the path goes on inside it. */
+void tw_extractor::nested(std::string_view text, int32_t node) {
+    size_t i = 0;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) i++;
+    if (i == text.size() || (text[i] != '{' && text[i] != '[')) return;
+    if (nestedDepth == nestedParsers.size()) nestedParsers.push_back(std::make_unique<dom::parser>());
+    dom::parser &inner = *nestedParsers[nestedDepth];
+    dom::element root;
+    if (inner.parse(text.data(), text.size(), true).get(root)) return;
+    nestedDepth++;
+    walkChildren(root, node);
+    nestedDepth--;
+}
+
 extern "C" tw_extractor *tw_extractor_new(const tw_plan *plan) {
     auto *e = new tw_extractor();
     e->nodes = plan->nodes;
+    e->tables.resize(e->nodes.size());
+    for (size_t n = 0; n < e->nodes.size(); n++) e->tables[n].build(e->nodes[n].children);
     e->keepText = plan->keepText;
     e->slots.assign(static_cast<size_t>(plan->slotCount), tw_value{});
     e->visitedIn.assign(plan->nodes.size(), 0);
@@ -202,16 +331,23 @@ extern "C" const tw_value *tw_slots(const tw_extractor *extractor) { return extr
 extern "C" const char *tw_last_error(const tw_extractor *extractor) { return extractor->error; }
 extern "C" size_t tw_padding(void) { return SIMDJSON_PADDING; }
 
-extern "C" int tw_extract(tw_extractor *e, const char *buf, size_t len, size_t capacity) {
-    e->generation++;
-    if (e->generation == 0) {  // wrapped: forget every visit
-        std::fill(e->visitedIn.begin(), e->visitedIn.end(), 0);
-        e->generation = 1;
+void tw_extractor::reset() {
+    generation++;
+    if (generation == 0) {  // wrapped: forget every visit
+        std::fill(visitedIn.begin(), visitedIn.end(), 0);
+        generation = 1;
     }
-    std::fill(e->slots.begin(), e->slots.end(), tw_value{});
-    e->texts.clear();
-    e->nestedDepth = 0;
+    std::fill(slots.begin(), slots.end(), tw_value{});
+    texts.clear();
+    nestedDepth = 0;
+    scratchUsed = 0;
+    escapeCursor = 0;
+    deferred.clear();
+    liveDeferred = 0;
+}
 
+/* The validating DOM parse and walk: the reference behaviour, used for whatever the fast path declines. */
+static int extractDOM(tw_extractor *e, const char *buf, size_t len, size_t capacity) {
     dom::element root;
     error_code err = e->parser.parse(buf, len, capacity < len + SIMDJSON_PADDING).get(root);
     if (err) {
@@ -243,4 +379,439 @@ extern "C" int tw_extract(tw_extractor *e, const char *buf, size_t len, size_t c
         e->walk(root, 0);
     }
     return TW_OK;
+}
+
+extern "C" int tw_extract(tw_extractor *e, const char *buf, size_t len, size_t capacity) {
+    e->reset();
+    const char *line = buf;
+    if (capacity < len + SIMDJSON_PADDING) {
+        if (e->paddedCapacity < len + SIMDJSON_PADDING) {
+            e->paddedCapacity = len + SIMDJSON_PADDING;
+            e->padded.reset(new char[e->paddedCapacity]);
+        }
+        std::memcpy(e->padded.get(), buf, len);
+        std::memset(e->padded.get() + len, 0, SIMDJSON_PADDING);
+        line = e->padded.get();
+    }
+    if (e->tryFast(line, len)) return TW_OK;
+    e->reset();
+    return extractDOM(e, buf, len, capacity);
+}
+
+/*
+ * The fast path. simdjson's DOM parse is stage 1 (UTF-8 validation and the index of structural characters)
+ * then stage 2 (grammar checks while writing a tape of every value). Here stage 1 runs as is and one pass
+ * over its index checks the grammar while copying out only the values at the trie's paths, writing no
+ * tape. It accepts only what the DOM parser certainly accepts: anything unusual (a \u surrogate escape, an
+ * exponent, a key with escapes where keys are compared, an object kept as text, a line that is not an
+ * object...) returns false, and the DOM path above decides, so results and error messages stay the same.
+ */
+bool tw_extractor::tryFast(const char *buf, size_t len) {
+    if (len == 0 || len > 0xFFFFFFF0u) return false;
+    if (parser.capacity() < len && parser.allocate(len) != SUCCESS) return false;
+    if (!parser.implementation) return false;
+    if (parser.implementation->stage1(reinterpret_cast<const uint8_t *>(buf), len, stage1_mode::regular) != SUCCESS)
+        return false;
+    line = buf;
+    structurals = parser.implementation->structural_indexes.get();
+    structuralCount = parser.implementation->n_structural_indexes;
+    if (token(0) != '{') return false;
+    if (!scanEscapes(len)) return false;
+    if (scratchCapacity < len + 1) {
+        scratchCapacity = len + 1;
+        scratch.reset(new char[scratchCapacity]);
+    }
+    Root r = walkRoot(expectEnvelope);
+    if (r == Root::otherShape) {
+        reset();
+        expectEnvelope = !expectEnvelope;
+        r = walkRoot(expectEnvelope);
+    }
+    return r == Root::ok;
+}
+
+/* Stage 1 left escapes unchecked. Reading backslashes left to right tokenizes escapes exactly as inside
+   each string (a string never ends in a lone backslash); a backslash outside strings fails the grammar. */
+bool tw_extractor::scanEscapes(size_t len) {
+    escapes.clear();
+    size_t after = 0;  // end of the previous escape: a backslash before it was the escaped character
+    for (size_t base = 0; base < len; base += 64) {
+        uint64_t mask = backslashes64(line + base);
+        if (len - base < 64) mask &= (uint64_t(1) << (len - base)) - 1;
+        while (mask) {
+            size_t at = base + size_t(__builtin_ctzll(mask));
+            mask &= mask - 1;
+            if (at < after) continue;
+            if (len - at < 2) return false;
+            const char *p = line + at;
+            switch (p[1]) {
+                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                    after = at + 2;
+                    break;
+                case 'u': {
+                    if (len - at < 6) return false;
+                    uint32_t cp = 0;
+                    for (int k = 2; k < 6; k++) {
+                        char c = p[k];
+                        uint32_t d = c >= '0' && c <= '9' ? uint32_t(c - '0')
+                                   : c >= 'a' && c <= 'f' ? uint32_t(c - 'a' + 10)
+                                   : c >= 'A' && c <= 'F' ? uint32_t(c - 'A' + 10) : 16;
+                        if (d == 16) return false;
+                        cp = cp << 4 | d;
+                    }
+                    if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // surrogates: the DOM path handles pairs
+                    after = at + 6;
+                    break;
+                }
+                default:
+                    return false;
+            }
+            escapes.push_back(uint32_t(at));
+        }
+    }
+    return true;
+}
+
+/* The text between the quotes of the string at structural `i`: it ends at the last non-blank byte before
+   the next structural character (anything else there would itself be structural). */
+bool tw_extractor::stringAt(uint32_t i, uint32_t &start, uint32_t &end) const {
+    if (i + 1 >= structuralCount) return false;
+    start = structurals[i] + 1;
+    uint32_t j = structurals[i + 1];
+    while (j > start && (line[j - 1] == ' ' || line[j - 1] == '\t' || line[j - 1] == '\n' || line[j - 1] == '\r')) j--;
+    if (j <= start || line[j - 1] != '"') return false;
+    end = j - 1;
+    return true;
+}
+
+/* A string with escapes, decoded into the event's scratch. */
+std::string_view tw_extractor::decode(uint32_t start, uint32_t end) {
+    // Copy the runs between escapes whole; stage 1 and scanEscapes found and checked every escape.
+    char *out = scratch.get() + scratchUsed, *o = out;
+    uint32_t k = start;
+    while (escapeCursor < escapes.size() && escapes[escapeCursor] < end) {
+        uint32_t at = escapes[escapeCursor++];
+        std::memcpy(o, line + k, at - k);
+        o += at - k;
+        char x = line[at + 1];
+        k = at + 2;
+        switch (x) {
+            case 'b': *o++ = '\b'; break;
+            case 'f': *o++ = '\f'; break;
+            case 'n': *o++ = '\n'; break;
+            case 'r': *o++ = '\r'; break;
+            case 't': *o++ = '\t'; break;
+            case 'u': {
+                uint32_t cp = 0;
+                for (int d = 2; d < 6; d++) {
+                    char h = line[at + d];
+                    cp = cp << 4 | uint32_t(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                }
+                if (cp < 0x80) {
+                    *o++ = char(cp);
+                } else if (cp < 0x800) {
+                    *o++ = char(0xC0 | cp >> 6); *o++ = char(0x80 | (cp & 0x3F));
+                } else {
+                    *o++ = char(0xE0 | cp >> 12); *o++ = char(0x80 | (cp >> 6 & 0x3F)); *o++ = char(0x80 | (cp & 0x3F));
+                }
+                k = at + 6;
+                break;
+            }
+            default: *o++ = x; break;  // " \ /
+        }
+    }
+    std::memcpy(o, line + k, end - k);
+    o += end - k;
+    scratchUsed += size_t(o - out);
+    return std::string_view(out, size_t(o - out));
+}
+
+int32_t tw_extractor::child(int32_t node, const char *key, size_t len) const { return tables[size_t(node)].find(key, len); }
+
+namespace {
+constexpr uint32_t FAIL = 0xFFFFFFFFu;
+
+/* What may follow a scalar inside an object or array. */
+inline bool endsScalar(char c) {
+    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+inline bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+/* A number in the plain form the DOM parser always accepts: -?(0|[1-9]d*)(.d+)?, at most 18 integer digits,
+   no exponent (range limits belong to the DOM path). `fraction` tells whether it had one. */
+inline bool plainNumber(const char *p, const char *&end, bool &fraction) {
+    const char *s = p;
+    if (*p == '-') p++;
+    const char *digits = p;
+    if (*p == '0') {
+        p++;
+    } else {
+        if (!isDigit(*p)) return false;
+        while (isDigit(*p)) p++;
+    }
+    if (p - digits > 18) return false;
+    fraction = false;
+    if (*p == '.') {
+        p++;
+        if (!isDigit(*p)) return false;
+        const char *f = p;
+        while (isDigit(*p)) p++;
+        if (p - f > 40) return false;
+        fraction = true;
+    }
+    if (!endsScalar(*p)) return false;
+    end = p;
+    (void)s;
+    return true;
+}
+
+inline bool atom(const char *p, const char *word, size_t n) { return std::memcmp(p, word, n) == 0 && endsScalar(p[n]); }
+}  // namespace
+
+/* Checks one value that no path goes into: grammar only, iteratively (at most 63 levels, else declined). */
+uint32_t tw_extractor::skip(uint32_t i) {
+    uint64_t objects = 0;  // bit per open level: 1 = object
+    int depth = 0;
+    bool fraction;
+    const char *end;
+value:
+    switch (token(i)) {
+        case '{':
+            i++;
+            if (token(i) == '}') { i++; goto after; }
+            if (++depth > 63) return FAIL;
+            objects = objects << 1 | 1;
+            goto key;
+        case '[':
+            i++;
+            if (token(i) == ']') { i++; goto after; }
+            if (++depth > 63) return FAIL;
+            objects <<= 1;
+            goto value;
+        case '"': i++; goto after;
+        case 't': if (!atom(line + structurals[i], "true", 4)) return FAIL; i++; goto after;
+        case 'f': if (!atom(line + structurals[i], "false", 5)) return FAIL; i++; goto after;
+        case 'n': if (!atom(line + structurals[i], "null", 4)) return FAIL; i++; goto after;
+        case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+            if (!plainNumber(line + structurals[i], end, fraction)) return FAIL;
+            i++;
+            goto after;
+        default: return FAIL;
+    }
+key:
+    if (token(i) != '"' || token(i + 1) != ':') return FAIL;
+    i += 2;
+    goto value;
+after:
+    if (depth == 0) return i;
+    switch (token(i)) {
+        case ',':
+            i++;
+            if (objects & 1) goto key;
+            goto value;
+        case '}':
+            if (!(objects & 1)) return FAIL;
+            break;
+        case ']':
+            if (objects & 1) return FAIL;
+            break;
+        default: return FAIL;
+    }
+    i++;
+    depth--;
+    objects >>= 1;
+    goto after;
+}
+
+/* Checks the value at structural `i` and fills the slots of trie `node` and below; returns the structural
+   after it, or FAIL (declined). */
+uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
+    if (node < 0) return skip(i);
+    if (depth > 60) return FAIL;
+    if (visitedIn[node] == generation) clearSubtree(node);  // a duplicate key: the last one wins
+    visitedIn[node] = generation;
+    const Node &n = nodes[node];
+    const int32_t slot = n.slot;
+    const char *p = line + (i < structuralCount ? structurals[i] : 0);
+    switch (token(i)) {
+        case '"': {
+            uint32_t start, end;
+            if (!stringAt(i, start, end)) return FAIL;
+            if (slot >= 0) {
+                std::string_view s = text(start, end);
+                tw_value &out = slots[slot];
+                out = tw_value{};
+                out.kind = TW_STRING; out.ptr = s.data(); out.len = s.size();
+                if (!n.children.empty()) defer(node, start, end, &s);
+            } else if (!n.children.empty()) {
+                defer(node, start, end, nullptr);
+            }
+            return i + 1;
+        }
+        case '{': {
+            if (slot >= 0) {
+                if (keepText[slot]) return FAIL;  // compact JSON text: the DOM path writes it
+                slots[slot] = tw_value{};
+                slots[slot].kind = TW_OBJECT;
+            }
+            if (n.children.empty()) return skip(i);
+            i++;
+            if (token(i) == '}') return i + 1;
+            while (true) {
+                uint32_t start, end;
+                if (token(i) != '"' || token(i + 1) != ':' || !stringAt(i, start, end)) return FAIL;
+                if (hasEscape(start, end)) return FAIL;  // the key might name a path once unescaped
+                int32_t next = child(node, line + start, end - start);
+                if (next < 0 && token(i + 2) == '"') {
+                    i += 3;  // an untracked string: stage 1 and scanEscapes checked it
+                } else {
+                    i = value(i + 2, next, depth + 1);
+                }
+                if (i == FAIL) return FAIL;
+                uint8_t c = token(i);
+                if (c == ',') { i++; continue; }
+                if (c == '}') return i + 1;
+                return FAIL;
+            }
+        }
+        case '[': {
+            if (slot >= 0) {
+                if (keepText[slot]) return FAIL;
+                slots[slot] = tw_value{};
+                slots[slot].kind = TW_ARRAY;
+            }
+            if (n.indexChildren.empty()) return skip(i);
+            i++;
+            if (token(i) == ']') return i + 1;
+            for (size_t index = 0;; index++) {
+                int32_t next = -1;
+                for (const auto &c : n.indexChildren) if (c.first == index) { next = c.second; break; }
+                i = value(i, next, depth + 1);
+                if (i == FAIL) return FAIL;
+                uint8_t c = token(i);
+                if (c == ',') { i++; continue; }
+                if (c == ']') return i + 1;
+                return FAIL;
+            }
+        }
+        case 't': case 'f': case 'n': {
+            uint8_t kind;
+            if (atom(p, "true", 4)) kind = TW_TRUE;
+            else if (atom(p, "false", 5)) kind = TW_FALSE;
+            else if (atom(p, "null", 4)) kind = TW_NULL;
+            else return FAIL;
+            if (slot >= 0) { slots[slot] = tw_value{}; slots[slot].kind = kind; }
+            return i + 1;
+        }
+        case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
+            const char *end;
+            bool fraction;
+            if (!plainNumber(p, end, fraction)) return FAIL;
+            if (slot >= 0) {
+                tw_value &out = slots[slot];
+                out = tw_value{};
+                out.kind = TW_NUMBER;
+                if (fraction) {
+                    char digits[64];
+                    size_t n = size_t(end - p);
+                    if (n >= sizeof digits) return FAIL;
+                    std::memcpy(digits, p, n);
+                    digits[n] = 0;
+                    out.number = std::strtod(digits, nullptr);  // correctly rounded, as simdjson's
+                } else {
+                    bool negative = *p == '-';
+                    if (negative && end - p == 2 && p[1] == '0') return FAIL;  // -0: the DOM path decides
+                    int64_t v = 0;
+                    for (const char *d = p + negative; d < end; d++) v = v * 10 + (*d - '0');
+                    out.integer = negative ? -v : v;
+                    out.number = double(out.integer);
+                    out.is_integer = 1;
+                }
+            }
+            return i + 1;
+        }
+        default:
+            return FAIL;
+    }
+}
+
+/* Paths go on inside this string (JSON text in a string, like requestData): most events need none of
+   them, so the string is parsed only if a rule asks (tw_resolve); until then the slots below are pending. */
+void tw_extractor::defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded) {
+    const Node &n = nodes[node];
+    for (int32_t s : n.subtreeSlots) if (s != n.slot) slots[s].kind = TW_PENDING;
+    deferred.push_back(Deferred{node, start, end, decoded ? *decoded : std::string_view(), decoded != nullptr, true});
+    liveDeferred++;
+}
+
+/* A duplicate key replaced `node`'s value: strings deferred at or below it no longer count. */
+void tw_extractor::dropDeferredBelow(int32_t node) {
+    for (Deferred &d : deferred) {
+        if (!d.live) continue;
+        for (int32_t a = d.node; a >= 0; a = nodes[a].parent) {
+            if (a == node) { d.live = false; liveDeferred--; break; }
+        }
+    }
+}
+
+void tw_extractor::resolve() {
+    if (!liveDeferred) return;
+    std::vector<Deferred> work;
+    work.swap(deferred);
+    liveDeferred = 0;
+    for (const Deferred &d : work) {
+        if (!d.live) continue;
+        const Node &n = nodes[d.node];
+        for (int32_t s : n.subtreeSlots) if (s != n.slot) slots[s] = tw_value{};
+        std::string_view text = d.decoded;
+        if (!d.hasDecoded) {
+            escapeCursor = size_t(std::lower_bound(escapes.begin(), escapes.end(), d.start) - escapes.begin());
+            text = this->text(d.start, d.end);
+        }
+        nested(text, d.node);
+    }
+    work.clear();
+    deferred.swap(work);  // keep the capacity
+}
+
+extern "C" int tw_has_pending(const tw_extractor *e) { return e->liveDeferred != 0; }
+extern "C" void tw_resolve(tw_extractor *e) { e->resolve(); }
+
+/* The root object. With `envelope`, the line is taken as an Activity Tracker envelope: its "payload" object
+   is the event and the other members are envelope paths; otherwise the root is the event. When the line
+   turns out to be of the other shape (the last "payload" member is or is not an object), says so. */
+tw_extractor::Root tw_extractor::walkRoot(bool envelope) {
+    uint32_t i = 1;
+    bool payloadObject = false;
+    if (token(i) == '}') {
+        i++;
+    } else {
+        while (true) {
+            uint32_t start, end;
+            if (token(i) != '"' || token(i + 1) != ':' || !stringAt(i, start, end)) return Root::fallback;
+            if (hasEscape(start, end)) return Root::fallback;  // could spell "payload"
+            const char *key = line + start;
+            size_t len = end - start;
+            bool isPayload = len == 7 && std::memcmp(key, "payload", 7) == 0;
+            if (isPayload) payloadObject = token(i + 2) == '{';
+            int32_t node;
+            if (!envelope) {
+                node = child(0, key, len);
+            } else if (isPayload && payloadObject) {
+                if (child(1, key, len) >= 0) return Root::fallback;  // a path through the envelope's payload
+                node = 0;
+            } else {
+                node = child(1, key, len);
+            }
+            i = value(i + 2, node, 1);
+            if (i == FAIL) return Root::fallback;
+            uint8_t c = token(i);
+            if (c == ',') { i++; continue; }
+            if (c == '}') { i++; break; }
+            return Root::fallback;
+        }
+    }
+    if (i != structuralCount) return Root::fallback;  // more after the object
+    return payloadObject == envelope ? Root::ok : Root::otherShape;
 }

@@ -28,14 +28,26 @@ struct ByteKeyTable {
         slots = Array(repeating: Slot(hash: 0, offset: 0, length: -1, value: 0), count: size)
     }
 
-    /// FNV-1a, 64-bit: short keys (actions are 20-60 bytes), no allocation.
+    /// 8 bytes per step (actions are 20-60 bytes), no allocation.
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            h = (h ^ UInt64(b)) &* 0x100_0000_01b3
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
+        guard let base = bytes.baseAddress else { return h }
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
         }
-        return h
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        return h ^ (h >> 32)
     }
 
     func value(for key: UnsafeRawBufferPointer) -> Int32? {

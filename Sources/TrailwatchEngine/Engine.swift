@@ -10,6 +10,8 @@ import TrailwatchRules
 public final class Engine {
     public let ruleSet: CompiledRuleSet
     let runtimes: [RuleRuntime]
+    /// `runtimes` unretained (the array keeps them alive): the per-event loop does no reference counting.
+    private let runtimeRefs: UnsafeMutableBufferPointer<Unmanaged<RuleRuntime>>
     private let index: RuleIndex
     private let deadlines = DeadlineQueue()
     private let output = AlertFactory()
@@ -48,9 +50,13 @@ public final class Engine {
             case .newValue: NewValueRule(rule: rule, output: output)
             }
         }
+        runtimeRefs = .allocate(capacity: max(runtimes.count, 1))
+        _ = runtimeRefs.initialize(from: runtimes.map { Unmanaged.passUnretained($0) })
         index = RuleIndex(rules: runnable, tests: ruleSet.tests, schema: ruleSet.schema, indexed: indexed)
         absenceRules = Dictionary(uniqueKeysWithValues: runtimes.compactMap { ($0 as? AbsenceRule).map { ($0.rule.index, $0) } })
     }
+
+    deinit { runtimeRefs.deallocate() }
 
     /// Evaluates the event now held by `parser`.
     ///
@@ -58,11 +64,21 @@ public final class Engine {
     /// Absence deadlines that the moved watermark passed come out first, then this event's alerts.
     public func process(_ parser: EventParser, context: EventContext, movesWatermark: Bool, into alerts: inout [Alert]) {
         if movesWatermark { advanceWatermark(to: context.time, into: &alerts) }
-        let slots = parser.slots
+        let slots = parser.unresolvedSlots
+        var pending = parser.hasPending
         results.nextEvent()
         let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot, results: results)
         index.withCandidates(slots) { positions in
-            for position in positions { runtimes[Int(position)].process(event, into: &alerts) }
+            for position in positions {
+                runtimeRefs[Int(position)]._withUnsafeGuaranteedRef { runtime in
+                    // JSON-in-string members (requestData) are parsed only when a candidate rule reads inside one.
+                    if pending, runtime.rule.nestedSlots.contains(where: { UInt32(slots[Int($0)].kind) == TW_PENDING.rawValue }) {
+                        parser.resolvePending()
+                        pending = false
+                    }
+                    runtime.process(event, into: &alerts)
+                }
+            }
         }
     }
 

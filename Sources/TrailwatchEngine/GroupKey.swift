@@ -14,6 +14,7 @@ struct GroupKey: Hashable, Sendable, Codable {
     /// The key of the current event's values at `slots`; missing and null are the same group.
     init(slots: UnsafePointer<tw_value>, groupSlots: [Int]) {
         var out: [UInt8] = []
+        out.reserveCapacity(groupSlots.reduce(0) { $0 + 5 + Int(slots[$1].len) })  // one allocation
         for slot in groupSlots { GroupKey.append(slots[slot], to: &out) }
         bytes = out
     }

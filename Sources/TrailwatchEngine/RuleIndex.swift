@@ -27,10 +27,23 @@ final class RuleIndex {
     private let requirements: [(rule: Int, requirement: Requirement?)]
     private let actionSlot: Int?
     private let everyRule: [Int32]
-    /// Action bytes → offset of its candidate list in `lists`.
-    private var cache = ByteKeyTable()
-    /// Candidate lists, each stored as its count followed by the rule positions.
-    private var lists: [Int32] = []
+    /// The per-action memo, behind a pointer so the per-event lookup needs no dynamic exclusivity checks.
+    private struct Memo {
+        /// Action bytes → offset of its candidate list in `lists`.
+        var cache = ByteKeyTable()
+        /// Candidate lists, each stored as its count followed by the rule positions.
+        var lists: [Int32] = []
+    }
+    private let memo: UnsafeMutablePointer<Memo> = {
+        let p = UnsafeMutablePointer<Memo>.allocate(capacity: 1)
+        p.initialize(to: Memo())
+        return p
+    }()
+
+    deinit {
+        memo.deinitialize(count: 1)
+        memo.deallocate()
+    }
     private static let cacheLimit = 100_000
     private static let cacheByteLimit = 16 << 20
     private static let longestCachedKey = 1024
@@ -57,20 +70,20 @@ final class RuleIndex {
         // Real actions are short; an absurd one is answered without being remembered.
         guard key.count <= Self.longestCachedKey else { return compute(v).withUnsafeBufferPointer(body) }
         let offset: Int
-        if let hit = cache.value(for: key) {
+        if let hit = memo.pointee.cache.value(for: key) {
             offset = Int(hit)
         } else {
-            if cache.count >= Self.cacheLimit || cache.keyBytes >= Self.cacheByteLimit {
-                cache.removeAll()
-                lists.removeAll(keepingCapacity: true)
+            if memo.pointee.cache.count >= Self.cacheLimit || memo.pointee.cache.keyBytes >= Self.cacheByteLimit {
+                memo.pointee.cache.removeAll()
+                memo.pointee.lists.removeAll(keepingCapacity: true)
             }
             let result = compute(v)
-            offset = lists.count
-            lists.append(Int32(result.count))
-            lists.append(contentsOf: result)
-            cache.insert(key, value: Int32(offset))
+            offset = memo.pointee.lists.count
+            memo.pointee.lists.append(Int32(result.count))
+            memo.pointee.lists.append(contentsOf: result)
+            memo.pointee.cache.insert(key, value: Int32(offset))
         }
-        lists.withUnsafeBufferPointer { all in
+        memo.pointee.lists.withUnsafeBufferPointer { all in
             body(UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + Int(all[offset]))]))
         }
     }

@@ -42,13 +42,17 @@ class RuleRuntime {
     let rule: CompiledRule
     let output: AlertFactory
 
+    /// `rule.match`, unretained (`rule` keeps it alive): testing it per event then does no reference counting.
+    private unowned(unsafe) let match: CompiledCondition?
+
     init(rule: CompiledRule, output: AlertFactory) {
         self.rule = rule
         self.output = output
+        match = rule.match
     }
 
     func process(_ event: CurrentEvent, into alerts: inout [Alert]) {
-        if let match = rule.match, !event.satisfies(match) { return }
+        if let match, !event.satisfies(match) { return }
         matched(event, into: &alerts)
     }
 
@@ -97,6 +101,14 @@ class KindRuntime<State: Codable>: RuleRuntime {
     /// Groups changed since the last `takeChanges`; nil while changes are not tracked (replay, tests).
     private var changedGroups: Set<GroupKey>?
     private var ruleChanged = false
+
+    /// Runs `body` on the group's entry in place, creating it first if new: one hash lookup, where taking
+    /// the entry out and putting it back costs two and rehashes the key twice.
+    @inline(__always)
+    final func updateGroup<R>(_ key: GroupKey, _ event: CurrentEvent, new state: @autoclosure () -> State,
+                              _ body: (inout GroupEntry<State>) -> R) -> R {
+        body(&groups[key, default: GroupEntry(members: members(event), state: state())])
+    }
 
     /// Kinds call this after changing a group's entry.
     @inline(__always)

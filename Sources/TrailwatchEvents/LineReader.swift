@@ -36,8 +36,12 @@ public final class LineReader {
     private let padding: Int
     private var buffer: UnsafeMutableRawBufferPointer
 
-    public init(fileDescriptor: Int32, chunkSize: Int = 8 << 20, maximumLineBytes: Int = 1 << 20) {
+    public init(fileDescriptor: Int32, chunkSize: Int = 1 << 20, maximumLineBytes: Int = 1 << 20) {
         fd = fileDescriptor
+        #if canImport(Glibc)
+        // Sequential reading: the kernel reads further ahead (no effect on pipes and terminals).
+        _ = posix_fadvise(fileDescriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        #endif
         self.chunkSize = chunkSize
         self.maximumLineBytes = maximumLineBytes
         padding = max(EventParser.padding, 64)

@@ -1,9 +1,11 @@
 #ifndef TW_JSON_H
 #define TW_JSON_H
 /*
- * trailwatch's hot path: one validating simdjson parse per event line, then a single walk that
- * copies out only the values at the paths the loaded rules use (a trie of path segments).
- * Plain C so Swift imports it without C++ interop.
+ * trailwatch's hot path: simdjson's stage 1 (UTF-8 check, structural index) per event line, then one pass
+ * over that index that checks the JSON grammar and copies out only the values at the paths the loaded rules
+ * use (a trie of path segments); lines it cannot vouch for go through simdjson's full DOM parse instead,
+ * so every line is validated exactly as the DOM parser would. Plain C so Swift imports it without C++
+ * interop.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,10 +22,14 @@ typedef enum {
     TW_NUMBER = 4,
     TW_STRING = 5,
     TW_OBJECT = 6,
-    TW_ARRAY = 7
+    TW_ARRAY = 7,
+    /* Not known yet: the value lies inside a JSON-in-string member that is parsed only when asked
+       (tw_resolve). Only slots of paths with two or more segments can be pending. */
+    TW_PENDING = 8
 } tw_kind;
 
-/* One extracted value. Pointers stay valid until the next tw_extract on the same extractor. */
+/* One extracted value. Pointers stay valid until the next tw_extract on the same extractor, as long as the
+   line given to tw_extract is left unchanged: string values may point into it. */
 typedef struct {
     const char *ptr;   /* TW_STRING: the unescaped UTF-8 text; TW_OBJECT/TW_ARRAY: compact JSON text */
     size_t len;
@@ -54,9 +60,14 @@ void tw_extractor_free(tw_extractor *extractor);
 enum { TW_OK = 0, TW_NOT_JSON = 1, TW_NOT_OBJECT = 2 };
 
 /* Parses one line and fills the slots. `capacity` is how many bytes are readable from `buf`:
-   with capacity >= len + tw_padding() the line is parsed in place, otherwise it is copied. */
+   with capacity >= len + tw_padding() the line is parsed in place, otherwise it is copied. String values
+   may point into `buf` (no copy): keep it unchanged while reading the slots. */
 int tw_extract(tw_extractor *extractor, const char *buf, size_t len, size_t capacity);
 const tw_value *tw_slots(const tw_extractor *extractor);
+/* Whether some slots of the last event are TW_PENDING. */
+int tw_has_pending(const tw_extractor *extractor);
+/* Parses the JSON-in-string members the last event deferred and fills their slots (no pending slot is left). */
+void tw_resolve(tw_extractor *extractor);
 /* Why the last tw_extract failed (static text). */
 const char *tw_last_error(const tw_extractor *extractor);
 size_t tw_padding(void);

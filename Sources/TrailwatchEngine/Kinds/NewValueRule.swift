@@ -14,11 +14,12 @@ final class NewValueRule: KindRuntime<Set<GroupKey>> {
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }
         let valueKey = GroupKey(value: v)
         let key = groupKey(event)
-        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: [])
-        if entry.state.insert(valueKey).inserted, t >= firstSeen! &+ rule.definition.learn {
-            fire(&entry, time: t, count: 1, events: [event.ref], slots: event.slots, into: &alerts)
+        let learned = t >= firstSeen! &+ rule.definition.learn
+        let isNew = updateGroup(key, event, new: []) { entry in
+            guard entry.state.insert(valueKey).inserted else { return false }
+            if learned { fire(&entry, time: t, count: 1, events: [event.ref], slots: event.slots, into: &alerts) }
+            return true
         }
-        groups[key] = entry
-        changed(key)
+        if isNew { changed(key) }
     }
 }

@@ -8,18 +8,18 @@ final class ThresholdRule: KindRuntime<ThresholdState> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let key = groupKey(event)
-        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: ThresholdState())
         let ref = event.ref
-        entry.state.kept.append(ref)
-        let latest = entry.state.kept.reduce(Int64.min) { max($0, $1.time) }
         let window = rule.definition.window
-        entry.state.kept.removeAll { $0.time <= latest &- window }
-        if entry.state.kept.count >= rule.definition.count {
-            let kept = entry.state.kept
-            entry.state.kept.removeAll()
-            fire(&entry, time: ref.time, count: kept.count, events: kept, slots: event.slots, into: &alerts)
+        updateGroup(key, event, new: ThresholdState()) { entry in
+            entry.state.kept.append(ref)
+            let latest = entry.state.kept.reduce(Int64.min) { max($0, $1.time) }
+            entry.state.kept.removeAll { $0.time <= latest &- window }
+            if entry.state.kept.count >= rule.definition.count {
+                let kept = entry.state.kept
+                entry.state.kept.removeAll()
+                fire(&entry, time: ref.time, count: kept.count, events: kept, slots: event.slots, into: &alerts)
+            }
         }
-        groups[key] = entry
         changed(key)
     }
 }

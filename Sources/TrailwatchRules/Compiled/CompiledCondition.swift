@@ -40,7 +40,12 @@ public final class TestResults {
     private let slots: UnsafeMutableBufferPointer<Int32>
     /// Per test: `generation << 1 | result` once evaluated for this event.
     private let memo: UnsafeMutableBufferPointer<UInt32>
-    private var generation: UInt32 = 1
+    /// The current event's number; kept behind a pointer so the per-event paths need no exclusivity checks.
+    private let generationStorage = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    private var generation: UInt32 {
+        @inline(__always) get { generationStorage.pointee }
+        @inline(__always) set { generationStorage.pointee = newValue }
+    }
 
     public init(table: TestTable) {
         self.table = table
@@ -51,9 +56,11 @@ public final class TestResults {
         _ = slots.initialize(from: table.slots)
         memo = .allocate(capacity: n)
         memo.initialize(repeating: 0)
+        generationStorage.initialize(to: 1)
     }
 
     deinit {
+        generationStorage.deallocate()
         matchers.deallocate()
         slots.deallocate()
         memo.deallocate()
@@ -82,6 +89,9 @@ public final class TestResults {
 }
 
 /// A condition bound to the schema, as a flat list of nodes: evaluation touches no reference counts.
+///
+/// The nodes live in buffers allocated once (not arrays in `var`s), so evaluating retains nothing and
+/// needs no dynamic exclusivity checks.
 public final class CompiledCondition: @unchecked Sendable {  // immutable after init
     struct Node {
         enum Kind: UInt8 { case test, all, any, not }
@@ -91,40 +101,46 @@ public final class CompiledCondition: @unchecked Sendable {  // immutable after 
         var count: Int32
     }
 
-    private var nodes: [Node] = []
-    private var children: [Int32] = []
-    private var root: Int32 = 0
+    private let nodes: UnsafeMutableBufferPointer<Node>
+    private let children: UnsafeMutableBufferPointer<Int32>
+    private let root: Int32
 
     init(_ condition: Condition, tests: TestTable, schema: EventSchema) {
-        root = add(condition, tests, schema)
+        var nodes: [Node] = []
+        var children: [Int32] = []
+        func add(_ condition: Condition) -> Int32 {
+            let node: Node
+            switch condition {
+            case .test(let t):
+                node = Node(kind: .test, first: tests.intern(t, schema: schema), count: 0)
+            case .not(let c):
+                let child = add(c)
+                node = Node(kind: .not, first: Int32(children.count), count: 1)
+                children.append(child)
+            case .all(let list), .any(let list):
+                let ids = list.map { add($0) }
+                node = Node(kind: { if case .all = condition { return .all } else { return .any } }(),
+                            first: Int32(children.count), count: Int32(ids.count))
+                children += ids
+            }
+            nodes.append(node)
+            return Int32(nodes.count - 1)
+        }
+        root = add(condition)
+        self.nodes = .allocate(capacity: nodes.count)
+        _ = self.nodes.initialize(from: nodes)
+        self.children = .allocate(capacity: max(children.count, 1))
+        _ = self.children.initialize(from: children)
     }
 
-    private func add(_ condition: Condition, _ tests: TestTable, _ schema: EventSchema) -> Int32 {
-        let node: Node
-        switch condition {
-        case .test(let t):
-            node = Node(kind: .test, first: tests.intern(t, schema: schema), count: 0)
-        case .not(let c):
-            let child = add(c, tests, schema)
-            node = Node(kind: .not, first: Int32(children.count), count: 1)
-            children.append(child)
-        case .all(let list), .any(let list):
-            let ids = list.map { add($0, tests, schema) }
-            node = Node(kind: { if case .all = condition { return .all } else { return .any } }(),
-                        first: Int32(children.count), count: Int32(ids.count))
-            children += ids
-        }
-        nodes.append(node)
-        return Int32(nodes.count - 1)
+    deinit {
+        nodes.deallocate()
+        children.deallocate()
     }
 
     /// Whether the current event (its values, and this engine's test results) satisfies the condition.
     public func evaluate(_ values: UnsafePointer<tw_value>, _ results: TestResults) -> Bool {
-        nodes.withUnsafeBufferPointer { nodes in
-            children.withUnsafeBufferPointer { children in
-                Self.evaluate(root, nodes, children, values, results)
-            }
-        }
+        Self.evaluate(root, UnsafeBufferPointer(nodes), UnsafeBufferPointer(children), values, results)
     }
 
     private static func evaluate(_ index: Int32, _ nodes: UnsafeBufferPointer<Node>, _ children: UnsafeBufferPointer<Int32>,

@@ -12,6 +12,9 @@ public final class CompiledRule: @unchecked Sendable {
     public let groupSlots: [Int]
     public let fieldSlot: Int?
     public let summary: CompiledTemplate
+    /// The slots this rule reads (tests, group, field, summary) whose path has two or more segments: only
+    /// those can lie inside a JSON-in-string member the parser left pending (`EventParser.unresolvedSlots`).
+    public let nestedSlots: [Int32]
 
     init(_ definition: RuleDefinition, index: Int, tests: TestTable, schema: EventSchema) {
         self.definition = definition
@@ -21,6 +24,18 @@ public final class CompiledRule: @unchecked Sendable {
         groupSlots = definition.groupBy.map { schema.slot(for: $0, keepingText: true) }
         fieldSlot = definition.field.map { schema.slot(for: $0, keepingText: true) }
         summary = CompiledTemplate(definition.summary, schema: schema)
+        var paths: [FieldPath] = definition.groupBy + (definition.field.map { [$0] } ?? [])
+        func collect(_ c: Condition) {
+            switch c {
+            case .test(let t): paths.append(t.path)
+            case .all(let list), .any(let list): list.forEach(collect)
+            case .not(let inner): collect(inner)
+            }
+        }
+        definition.match.map(collect)
+        definition.steps.forEach(collect)
+        paths += definition.summary.parts.compactMap { if case .field(let p) = $0 { p } else { nil } }
+        nestedSlots = Array(Set(paths.filter { $0.segments.count >= 2 }.map { Int32(schema.slot(for: $0)) })).sorted()
     }
 
     public var id: String { definition.id }

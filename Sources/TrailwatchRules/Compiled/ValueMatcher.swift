@@ -16,6 +16,8 @@ import Darwin
 public final class ValueMatcher: @unchecked Sendable {  // immutable after init
     private enum Kind: UInt8 {
         case equalsString, equalsNumber, equalsBool, equalsNull, anyOf, prefix, suffix, contains, regex
+        /// A glob `a*b`: `children` are prefix `a` and suffix `b`; `integer` is the shortest match, |a| + |b|.
+        case prefixAndSuffix
         case greater, greaterOrEqual, less, lessOrEqual, cidr, exists, never
     }
 
@@ -127,6 +129,13 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
             if stars == 2, pattern.count >= 2, pattern.hasPrefix("*"), pattern.hasSuffix("*"), !inner.contains("*") {
                 return ValueMatcher(.contains, text: String(inner), foldCase: ignoreCase)
             }
+            // `iam-identity.*.login`: a prefix and a suffix that do not overlap, without RE2. Case-sensitive only
+            // (Unicode folding can change byte lengths).
+            if stars == 1, !ignoreCase, let star = pattern.firstIndex(of: "*") {
+                let head = String(pattern[..<star]), tail = String(pattern[pattern.index(after: star)...])
+                return ValueMatcher(.prefixAndSuffix, integer: Int64(head.utf8.count + tail.utf8.count),
+                                    children: [ValueMatcher(.prefix, text: head), ValueMatcher(.suffix, text: tail)])
+            }
         }
         var re = ""
         for scalar in pattern.unicodeScalars {
@@ -163,6 +172,9 @@ public final class ValueMatcher: @unchecked Sendable {  // immutable after init
         case .anyOf:
             for i in 0..<childCount where children[i]._withUnsafeGuaranteedRef({ $0.matches(v) }) { return true }
             return false
+        case .prefixAndSuffix:
+            return isString && v.len >= Int(integer!) && children[0]._withUnsafeGuaranteedRef({ $0.matches(v) })
+                && children[1]._withUnsafeGuaranteedRef({ $0.matches(v) })
         case .prefix:
             return isString && hasNeedlePrefix(Self.text(v))
         case .suffix:
