@@ -13,8 +13,8 @@ struct ConformanceTests {
     }
 
     @Test(arguments: cases)
-    func conformanceCase(_ name: String) throws {
-        let result = try CLI.run(["python3", CLI.conformance.appendingPathComponent("compare.py").path,
+    func conformanceCase(_ name: String) async throws {
+        let result = try await CLI.run(["python3", CLI.conformance.appendingPathComponent("compare.py").path,
                                   "--bin", CLI.binary, CLI.conformance.appendingPathComponent(name).path],
                                  executable: "/usr/bin/env")
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

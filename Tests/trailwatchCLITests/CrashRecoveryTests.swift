@@ -18,10 +18,10 @@ struct CrashRecoveryTests {
 
         // A realistic stream with the default pack's incidents in it, and what replay makes of it.
         let corpus = dir.appendingPathComponent("corpus.jsonl")
-        let generated = try CLI.run(["generate", "--events", "\(Self.events)", "--seed", "11", "-o", corpus.path])
+        let generated = try await CLI.run(["generate", "--events", "\(Self.events)", "--seed", "11", "-o", corpus.path])
         #expect(generated.status == 0, "\(generated.stderr)")
         let rules = CLI.packageRoot.appendingPathComponent("rules").path
-        let replay = try CLI.run(["replay", "--rules", rules, corpus.path])
+        let replay = try await CLI.run(["replay", "--rules", rules, corpus.path])
         #expect(replay.status == 0, "\(replay.stderr)")
         let expected = replay.stdout.split(separator: "\n").map(String.init)
         #expect(expected.count > 50, "the stream should alert often: \(expected.count)")

@@ -22,6 +22,8 @@ public final class AlertmanagerSink: AlertSink {
     /// The current time in milliseconds since the epoch (tests pass their own).
     private let now: @Sendable () -> Int64
     private let state = Mutex(State())
+    /// Deliveries and repeats post one at a time, so a stale repeat never lands after a resolution.
+    private let gate = SerialGate()
 
     private struct State {
         /// Firing alerts by label set, reposted until their `endsAt`.
@@ -54,17 +56,19 @@ public final class AlertmanagerSink: AlertSink {
             AlertmanagerPayload.alert($0, now: time, resolveAfter: settings.resolveAfterMilliseconds,
                                       generatorURL: settings.generatorURL)
         }
-        try await post(postable)
-        let startRepeating = state.withLock { state -> Bool in
-            for (outgoing, alert) in zip(alerts, postable) {
-                if outgoing.status == .resolved {
-                    state.active[alert.fingerprint] = nil
-                } else if alert.endsAt > time {
-                    state.active[alert.fingerprint] = alert
+        let startRepeating = try await gate.run { () async throws(DeliveryError) -> Bool in
+            try await post(postable)
+            return state.withLock { state -> Bool in
+                for (outgoing, alert) in zip(alerts, postable) {
+                    if outgoing.status == .resolved {
+                        state.active[alert.fingerprint] = nil
+                    } else if alert.endsAt > time {
+                        state.active[alert.fingerprint] = alert
+                    }
                 }
+                guard !state.closed, state.repeater == nil, !state.active.isEmpty else { return false }
+                return true
             }
-            guard !state.closed, state.repeater == nil, !state.active.isEmpty else { return false }
-            return true
         }
         if startRepeating { startRepeater() }
     }
@@ -120,22 +124,24 @@ public final class AlertmanagerSink: AlertSink {
     /// Posts the alerts still firing again; false when none are left (the repeater then ends, and the next
     /// delivery starts a new one).
     private func repeatOnce() async -> Bool {
-        let time = now()
-        let alerts = state.withLock { state -> [AlertmanagerPayload.PostableAlert] in
-            state.active = state.active.filter { $0.value.endsAt > time }
-            if state.active.isEmpty { state.repeater = nil }
-            return state.active.values.sorted { $0.startsAt < $1.startsAt }
-        }
-        guard !alerts.isEmpty else { return false }
-        for start in stride(from: 0, to: alerts.count, by: alertsPerDelivery) {
-            do throws(DeliveryError) {
-                try await post(Array(alerts[start..<min(start + alertsPerDelivery, alerts.count)]))
-                logger.debug("reposted firing alerts to Alertmanager", metadata: ["alerts": "\(alerts.count)"])
-            } catch {
-                logger.warning("cannot repost firing alerts to Alertmanager (tried again in \(DurationText.format(settings.repeatIntervalMilliseconds))): \(error)")
-                break
+        (try? await gate.run { () async throws(DeliveryError) -> Bool in
+            let time = now()
+            let alerts = state.withLock { state -> [AlertmanagerPayload.PostableAlert] in
+                state.active = state.active.filter { $0.value.endsAt > time }
+                if state.active.isEmpty { state.repeater = nil }
+                return state.active.values.sorted { $0.startsAt < $1.startsAt }
             }
-        }
-        return true
+            guard !alerts.isEmpty else { return false }
+            for start in stride(from: 0, to: alerts.count, by: alertsPerDelivery) {
+                do throws(DeliveryError) {
+                    try await post(Array(alerts[start..<min(start + alertsPerDelivery, alerts.count)]))
+                    logger.debug("reposted firing alerts to Alertmanager", metadata: ["alerts": "\(alerts.count)"])
+                } catch {
+                    logger.warning("cannot repost firing alerts to Alertmanager (tried again in \(DurationText.format(settings.repeatIntervalMilliseconds))): \(error)")
+                    break
+                }
+            }
+            return true
+        }) ?? true
     }
 }
