@@ -52,9 +52,13 @@ public struct FilePosition: Codable, Sendable, Hashable {
     /// The file's size when it was last looked at, so that a restart that cannot find the file can say how
     /// many bytes (at least) may be lost. Nil in older checkpoints.
     public var size: UInt64?
+    /// The file's modification time when the checkpoint was taken (nanoseconds since the Unix epoch), so
+    /// that a restart that cannot find the file still knows which rotated files were written after it.
+    /// Nil in older checkpoints.
+    public var modified: Int64?
 
     public init(path: String, device: UInt64, inode: UInt64, offset: UInt64, line: Int,
-                fingerprint: UInt64? = nil, size: UInt64? = nil) {
+                fingerprint: UInt64? = nil, size: UInt64? = nil, modified: Int64? = nil) {
         self.path = path
         self.device = device
         self.inode = inode
@@ -62,6 +66,7 @@ public struct FilePosition: Codable, Sendable, Hashable {
         self.line = line
         self.fingerprint = fingerprint
         self.size = size
+        self.modified = modified
     }
 }
 

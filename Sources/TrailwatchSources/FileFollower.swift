@@ -36,6 +36,8 @@ final class FileFollower {
     private(set) var finished = false
     private var lastError: SystemError?
     private var fingerprint: (length: Int, hash: UInt64)?
+    /// The file's modification time when it was last looked at (for the checkpoint).
+    private(set) var modified: Int64
     private var logger: Logger
 
     /// Takes ownership of `descriptor`, positioned at `offset` after `lines` lines.
@@ -52,6 +54,7 @@ final class FileFollower {
         self.readOffset = offset
         self.knownSize = status.size
         self.lastDataAt = now
+        self.modified = status.modified
         var logger = logger
         logger[metadataKey: "file"] = "\(origin)"
         self.logger = logger
@@ -96,6 +99,12 @@ final class FileFollower {
     func seen(at path: String) {
         self.path = path
         orphanedAt = nil
+    }
+
+    /// `fstat` of the open file; nil once closed or when it fails.
+    func status() -> FileStatus? {
+        guard descriptor >= 0, case .success(let status) = FileStatus.of(descriptor: descriptor) else { return nil }
+        return status
     }
 
     /// Whether the open file was deleted (no name left).
@@ -158,9 +167,10 @@ final class FileFollower {
         if fingerprint?.length != length, !finished {
             fingerprint = Fingerprint.compute(descriptor, length: length).map { (length, $0) }
         }
+        if !finished, case .success(let status) = FileStatus.of(descriptor: descriptor) { modified = status.modified }
         return FilePosition(path: origin, device: identity.device, inode: identity.inode, offset: consumed,
                             line: lines, fingerprint: fingerprint?.length == length ? fingerprint?.hash : nil,
-                            size: max(knownSize, readOffset))
+                            size: max(knownSize, readOffset), modified: modified)
     }
 
     func close() {

@@ -22,9 +22,18 @@
 //   path is read from 0. A file that cannot be found is reported with a warning and the bytes that may be
 //   lost; a file shorter than the offset, or whose first bytes changed, is read again from 0 with a warning.
 //   Files the checkpoint does not know are read from the start (they appeared while the daemon was down).
-//   A file created and rotated away entirely between the last commit and the restart is unknown and is
-//   read only if its new name matches a pattern: add the rotated names to the patterns (e.g.
-//   `app.jsonl.[0-9]*`) if a file can rotate more than once in that window.
+// - Files rotated away entirely while stopped. When a checkpointed file has left its path (rotated, or
+//   gone), files created at that path and rotated away before the restart (or before a checkpoint knew
+//   them) are found by name: regular files in the same directory named `<name>.<suffix>` or
+//   `<name>-<suffix>` with a suffix starting with a digit (`app.jsonl.1`, `app.jsonl-20261121`), not
+//   compressed (`.gz`, `.bz2`, `.xz`, `.zst`, … are never read), not matched by a pattern (those are
+//   followed as usual, never twice), modified at or after the checkpointed file (its modification time
+//   is saved in the checkpoint for when it is gone). They are read whole, oldest modification first,
+//   after the checkpointed file and before the file now at the path, with their lines under that path,
+//   and logged at info; a crash while reading them resumes in them. Either numbering works (`.1` newest
+//   as logrotate does, or the highest newest). Not at a first start. Limits: a file created and rotated
+//   away while the daemon is running, before it looked (inotify makes that window short), is not found;
+//   neither are rotated-away files when the file at the path keeps its inode but was rewritten.
 // - `startAt: end` applies only at the source's first start (no checkpoint): files present then are read
 //   from after their last complete line (counting lines, so numbers stay exact); files created later are
 //   read from 0.
@@ -107,7 +116,10 @@ public final class FileSource: EventSource {
         }
 
         let now = tuning.now()
-        if let resumeFrom { restore(resumeFrom.files, now: now) }
+        if let resumeFrom {
+            restore(resumeFrom.files, now: now)
+            readRotatedWhileStopped(resumeFrom.files, now: now)
+        }
         scan(now: now, startAtEnd: resumeFrom == nil && startAt == .end)
         logger.info("file source started", metadata: [
             "patterns": "\(patterns.joined(separator: ", "))", "files": "\(followers.count)",
@@ -311,6 +323,87 @@ public final class FileSource: EventSource {
                 }
             }
         }
+    }
+
+    /// After a restart, follows the rotated files of each chain that the checkpoint cannot know: created at
+    /// the chain's path and rotated away while the daemon was stopped (or before a checkpoint knew them).
+    /// Only chains whose newest checkpointed file left its path are concerned (rotated or gone); their
+    /// siblings written since that file (see `RotatedSiblings`) are read from 0, oldest first, after the
+    /// checkpointed files and before the file now at the path. They are then followed like any rotated
+    /// file: in the checkpoint until they are finished, then closed.
+    private func readRotatedWhileStopped(_ positions: [FilePosition], now: UInt64) {
+        var excluded = Set(positions.map { FileIdentity(device: $0.device, inode: $0.inode) })
+        excluded.formUnion(followers.map(\.identity))
+        for pattern in patterns where !pattern.isGlob {
+            if case .success(let status) = FileStatus.of(path: pattern.text) { excluded.insert(status.identity) }
+        }
+        // The newest saved file of each chain: positions are saved in delivery order, oldest first.
+        var newest: [String: FilePosition] = [:]
+        var origins: [String] = []
+        for position in positions {
+            if newest.updateValue(position, forKey: position.path) == nil { origins.append(position.path) }
+        }
+        for origin in origins {
+            guard let position = newest[origin] else { continue }
+            let identity = FileIdentity(device: position.device, inode: position.inode)
+            if retained.contains(where: { $0.device == position.device && $0.inode == position.inode }) { continue }
+            let directory: String
+            let since: Int64
+            var sinceChanged: Int64?
+            if let follower = followers.first(where: { $0.identity == identity && !$0.finished }) {
+                // Still at its path: nothing replaced it there, so nothing can have been rotated after it.
+                guard follower.path != origin else { continue }
+                guard let status = follower.status() else { continue }
+                directory = Self.directory(of: follower.path)
+                since = status.modified
+                sinceChanged = status.changed
+            } else if let modified = position.modified {
+                directory = Self.directory(of: origin)
+                since = modified
+            } else {
+                logger.debug("cannot look for files rotated while stopped: the checkpoint predates modification times",
+                             metadata: ["file": "\(origin)"])
+                continue
+            }
+            let patterns = self.patterns
+            let siblings = RotatedSiblings.find(
+                directory: directory, base: Self.name(of: origin), since: since, sinceChanged: sinceChanged,
+                excluded: excluded,
+                isMatched: { path in patterns.contains { $0.directory == directory && $0.matches(name: Self.name(of: path)) } })
+            for sibling in siblings {
+                excluded.insert(sibling.status.identity)
+                let descriptor: Int32
+                switch openForReading(sibling.path) {
+                case .success(let fd): descriptor = fd
+                case .failure(let error):
+                    logger.error("cannot open a file rotated while stopped: its lines are lost", metadata: [
+                        "file": "\(origin)", "now-at": "\(sibling.path)", "error": "\(error)",
+                    ])
+                    continue
+                }
+                guard case .success(let status) = FileStatus.of(descriptor: descriptor),
+                      status.identity == sibling.status.identity else {
+                    Glibc.close(descriptor)  // renamed again or replaced in the meantime
+                    continue
+                }
+                let follower = FileFollower(origin: origin, path: sibling.path, descriptor: descriptor, status: status,
+                                            sequence: takeSequence(), offset: 0, lines: 0, limits: limits, now: now,
+                                            logger: logger)
+                follower.orphan(now: now)
+                insert(follower)
+                logger.info("reading a rotated file created while the daemon was down", metadata: [
+                    "file": "\(origin)", "now-at": "\(sibling.path)", "bytes": "\(status.size)",
+                ])
+            }
+        }
+    }
+
+    private static func directory(of path: String) -> String {
+        path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    }
+
+    private static func name(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
     }
 
     private func reportMissing(_ path: String, error: SystemError?, what: String) {

@@ -20,12 +20,18 @@ struct FileStatus {
     var isRegular: Bool
     /// Zero once the file was deleted (it may still be open).
     var links: UInt64
+    /// Last modification (`st_mtim`), nanoseconds since the Unix epoch.
+    var modified: Int64
+    /// Last status change (`st_ctim`: writes, renames, links), nanoseconds since the Unix epoch.
+    var changed: Int64
 
     init(_ s: stat) {
         identity = FileIdentity(device: UInt64(s.st_dev), inode: UInt64(s.st_ino))
         size = UInt64(max(0, s.st_size))
         isRegular = (s.st_mode & S_IFMT) == S_IFREG
         links = UInt64(s.st_nlink)
+        modified = Int64(s.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(s.st_mtim.tv_nsec)
+        changed = Int64(s.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(s.st_ctim.tv_nsec)
     }
 
     /// `stat` of a path (following symbolic links), or the errno.

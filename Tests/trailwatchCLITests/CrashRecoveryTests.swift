@@ -46,9 +46,8 @@ struct CrashRecoveryTests {
         writing.start()
 
         // Kills land while the writer is still going (it is paced to outlast them): mostly at a random moment
-        // of the running pipeline (mid-batch, mid-commit, idle), sometimes during start-up, never twice in a
-        // row at start-up (a file created and rotated away entirely while no daemon ever ran is the documented
-        // limit of following by inode: see the README's file sources).
+        // of the running pipeline (mid-batch, mid-commit, idle), sometimes during start-up (files rotated away
+        // while the daemon is down are found again by name and age after the restart).
         var restarts = 0
         var startupKills = 0
         var lastWasStartup = false

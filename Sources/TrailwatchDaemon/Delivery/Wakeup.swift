@@ -24,8 +24,9 @@ final class Wakeup: Sendable {
 
     /// Returns at the next signal (or at once if one came since the last wait), or after `timeout`.
     func wait(timeout: Duration?) async {
+        // Cancelled once the wait ends: a cancelled timer must not signal, or the next wait returns at once.
         let timer = timeout.map { t in Task { [weak self] in
-            try? await Task.sleep(for: t)
+            guard (try? await Task.sleep(for: t)) != nil else { return }
             self?.signal()
         } }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
