@@ -76,6 +76,54 @@ struct GroupKey: Hashable, Sendable, Codable {
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { out.append(contentsOf: $0) }
     }
 
+    /// True when every value at `groupSlots` can be read back from the key as written (strings, booleans,
+    /// null, missing); numbers and JSON keep only a canonical form, so their members must be stored.
+    static func keepsMembers(slots: UnsafePointer<tw_value>, groupSlots: [Int]) -> Bool {
+        groupSlots.allSatisfy { slot in
+            switch UInt32(slots[slot].kind) {
+            case TW_NUMBER.rawValue, TW_OBJECT.rawValue, TW_ARRAY.rawValue: false
+            default: true
+            }
+        }
+    }
+
+    /// The `group` object read back from the key (see `keepsMembers`); a number or JSON value comes back
+    /// in its canonical form.
+    func members(paths: [FieldPath]) -> [JSONMember] {
+        var out: [JSONMember] = []
+        out.reserveCapacity(paths.count)
+        var i = 0
+        func length() -> Int {
+            guard i + 4 <= bytes.count else { return 0 }
+            let n = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
+            i += 4
+            return min(n, bytes.count - i)
+        }
+        func text() -> String {
+            let n = length()
+            defer { i += n }
+            return String(decoding: bytes[i..<i + n], as: UTF8.self)
+        }
+        for path in paths {
+            guard i < bytes.count else {
+                out.append(JSONMember(path.text, .null))
+                continue
+            }
+            let tag = bytes[i]
+            i += 1
+            let value: JSONValue
+            switch tag {
+            case UInt8(ascii: "s"): value = .string(text())
+            case UInt8(ascii: "t"): value = .bool(true)
+            case UInt8(ascii: "f"): value = .bool(false)
+            case UInt8(ascii: "n"), UInt8(ascii: "j"): value = JSONValue(jsonText: text()) ?? .null
+            default: value = .null
+            }
+            out.append(JSONMember(path.text, value))
+        }
+        return out
+    }
+
     /// The alert's `group` object: each path with its value, null when missing.
     static func members(slots: UnsafePointer<tw_value>, groupSlots: [Int], paths: [FieldPath]) -> [JSONMember] {
         zip(paths, groupSlots).map { JSONMember($0.text, FieldValue(slots[$1]).jsonValue ?? .null) }

@@ -12,9 +12,14 @@ struct Suppression: Codable, Sendable {
     var suppressed = 0
 }
 
-/// One group's record: its `group` members for alerts, suppression, and the kind's own state.
+/// One group's record: suppression, the kind's own state, and its `group` members for alerts when the key
+/// cannot give them back.
+///
+/// Members are kept only when a group value is a number, object or array (whose written form the key does
+/// not keep); strings, booleans and null are read back from the key. Most groups are strings, and a
+/// million groups then save two allocations each.
 struct GroupEntry<State> {
-    var members: [JSONMember]
+    var storedMembers: [JSONMember]?
     var suppression = Suppression()
     var state: State
 }
@@ -81,20 +86,28 @@ class RuleRuntime {
         rule.groupSlots.isEmpty ? .none : GroupKey(slots: event.slots, groupSlots: rule.groupSlots)
     }
 
-    func members(_ event: CurrentEvent) -> [JSONMember] {
-        GroupKey.members(slots: event.slots, groupSlots: rule.groupSlots, paths: rule.definition.groupBy)
+    /// A new group's entry for the current event: members stored only when the key cannot give them back.
+    func newEntry<State>(_ event: CurrentEvent, state: State) -> GroupEntry<State> {
+        let stored = GroupKey.keepsMembers(slots: event.slots, groupSlots: rule.groupSlots)
+            ? nil : GroupKey.members(slots: event.slots, groupSlots: rule.groupSlots, paths: rule.definition.groupBy)
+        return GroupEntry(storedMembers: stored, state: state)
+    }
+
+    /// The group's `group` object.
+    func members<State>(of entry: GroupEntry<State>, key: GroupKey) -> [JSONMember] {
+        entry.storedMembers ?? key.members(paths: rule.definition.groupBy)
     }
 
     /// Sends or suppresses one firing; either way the caller's state changes as if it fired (§6).
-    func fire<State>(_ entry: inout GroupEntry<State>, time: Int64, count: Int, events: [EventRef],
+    func fire<State>(_ entry: inout GroupEntry<State>, key: GroupKey, time: Int64, count: Int, events: [EventRef],
                      slots: UnsafePointer<tw_value>?, into alerts: inout [Alert]) {
-        output.emit(rule: rule, members: entry.members, suppression: &entry.suppression, time: time, count: count,
-                    events: events, slots: slots, into: &alerts)
+        output.emit(rule: rule, members: members(of: entry, key: key), suppression: &entry.suppression, time: time,
+                    count: count, events: events, slots: slots, into: &alerts)
     }
 }
 
 /// A rule runtime whose per-group state is `State`: the groups table, and saving and restoring it.
-class KindRuntime<State: Codable>: RuleRuntime {
+class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
     var groups: [GroupKey: GroupEntry<State>] = [:]
     /// Kinds that keep something across groups save it here (`new-value`'s first time).
     var firstSeen: Int64?
@@ -107,7 +120,7 @@ class KindRuntime<State: Codable>: RuleRuntime {
     @inline(__always)
     final func updateGroup<R>(_ key: GroupKey, _ event: CurrentEvent, new state: @autoclosure () -> State,
                               _ body: (inout GroupEntry<State>) -> R) -> R {
-        body(&groups[key, default: GroupEntry(members: members(event), state: state())])
+        body(&groups[key, default: newEntry(event, state: state())])
     }
 
     /// Kinds call this after changing a group's entry.
@@ -134,12 +147,11 @@ class KindRuntime<State: Codable>: RuleRuntime {
         guard let keys = changedGroups, !keys.isEmpty || ruleChanged else { return nil }
         var upserts: [GroupRecord] = []
         var deletions: [[UInt8]] = []
-        let encoder = JSONEncoder()
         for key in keys {
             if let entry = groups[key] {
-                let saved = GroupSnapshot(key: key, members: JSONValue.object(entry.members).description,
-                                          suppression: entry.suppression, state: entry.state)
-                upserts.append(GroupRecord(key: key.bytes, state: try encoder.encode(saved)))
+                let record = GroupRecordCodec.encode(members: JSONValue.object(members(of: entry, key: key)).description,
+                                                     suppression: entry.suppression, state: entry.state)
+                upserts.append(GroupRecord(key: key.bytes, state: Data(record)))
             } else {
                 deletions.append(key.bytes)
             }
@@ -154,12 +166,19 @@ class KindRuntime<State: Codable>: RuleRuntime {
         let decoder = JSONDecoder()
         groups.removeAll()
         for record in records {
-            let group = try decoder.decode(GroupSnapshot<State>.self, from: record.state)
-            guard case .object(let members)? = JSONValue(jsonText: group.members) else {
+            let bytes = [UInt8](record.state)
+            let saved: (members: String, suppression: Suppression, state: State)
+            if bytes.first == GroupRecordFormat.legacyJSONFirstByte {
+                let group = try decoder.decode(GroupSnapshot<State>.self, from: record.state)
+                saved = (group.members, group.suppression, group.state)
+            } else {
+                saved = try GroupRecordCodec<State>.decode(bytes)
+            }
+            guard case .object(let members)? = JSONValue(jsonText: saved.members) else {
                 throw SnapshotError.corrupt("group members of rule \(rule.id) are not a JSON object")
             }
-            groups[GroupKey(bytes: record.key)] = GroupEntry(members: members, suppression: group.suppression,
-                                                             state: group.state)
+            let key = GroupKey(bytes: record.key)
+            groups[key] = entry(key: key, members: members, suppression: saved.suppression, state: saved.state)
         }
         self.firstSeen = firstSeen
         restored()
@@ -167,7 +186,8 @@ class KindRuntime<State: Codable>: RuleRuntime {
 
     override func snapshotState() throws -> Data {
         let saved = groups.map { key, entry in
-            GroupSnapshot(key: key, members: JSONValue.object(entry.members).description, suppression: entry.suppression,
+            GroupSnapshot(key: key, members: JSONValue.object(members(of: entry, key: key)).description,
+                          suppression: entry.suppression,
                           state: entry.state)
         }.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }
         return try JSONEncoder().encode(KindSnapshot(groups: saved, firstSeen: firstSeen))
@@ -180,10 +200,19 @@ class KindRuntime<State: Codable>: RuleRuntime {
             guard case .object(let members)? = JSONValue(jsonText: group.members) else {
                 throw SnapshotError.corrupt("group members of rule \(rule.id) are not a JSON object")
             }
-            groups[group.key] = GroupEntry(members: members, suppression: group.suppression, state: group.state)
+            groups[group.key] = entry(key: group.key, members: members, suppression: group.suppression,
+                                      state: group.state)
         }
         firstSeen = saved.firstSeen
         restored()
+    }
+
+    /// A restored group's entry: members kept only when the key would not give the same ones back.
+    private func entry(key: GroupKey, members: [JSONMember], suppression: Suppression, state: State) -> GroupEntry<State> {
+        let derived = key.members(paths: rule.definition.groupBy)
+        let same = derived.count == members.count
+            && zip(derived, members).allSatisfy { $0.key == $1.key && $0.value.description == $1.value.description }
+        return GroupEntry(storedMembers: same ? nil : members, suppression: suppression, state: state)
     }
 
     /// Called after a restore, for kinds that derive something from their groups.

@@ -26,7 +26,7 @@ final class AbsenceRule: KindRuntime<AbsenceState> {
         if let existing = groups[key], t < existing.state.last.time { return }  // older than last: ignored
         let ref = event.ref
         if groups[key] == nil {
-            groups[key] = GroupEntry(members: members(event), state: AbsenceState(last: ref))
+            groups[key] = newEntry(event, state: AbsenceState(last: ref))
         } else {
             if let sent = groups[key]!.state.sentAlert { output.resolved(sent, rule: rule.id, time: t) }
             groups[key]!.state = AbsenceState(last: ref)
@@ -40,13 +40,13 @@ final class AbsenceRule: KindRuntime<AbsenceState> {
         guard var entry = groups[deadline.group], !entry.state.fired, entry.state.last == deadline.last else { return }
         entry.state.fired = true
         let before = alerts.count
-        fire(&entry, time: deadline.time, count: 0, events: [deadline.last], slots: nil, into: &alerts)
+        fire(&entry, key: deadline.group, time: deadline.time, count: 0, events: [deadline.last], slots: nil, into: &alerts)
         if alerts.count > before { entry.state.sentAlert = alerts.last?.id }
         groups[deadline.group] = entry
         changed(deadline.group)
     }
 
-    func members(of group: GroupKey) -> [JSONMember] { groups[group]?.members ?? [] }
+    func members(of group: GroupKey) -> [JSONMember] { groups[group].map { members(of: $0, key: group) } ?? [] }
 
     /// Deadlines are not saved: each group that has not fired for its `last` is armed again.
     override func restored() {

@@ -12,7 +12,7 @@ final class DistinctRule: KindRuntime<DistinctState> {
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }  // without the field nothing changes
         let valueKey = GroupKey(value: v)
         let key = groupKey(event)
-        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: DistinctState())
+        var entry = groups.removeValue(forKey: key) ?? newEntry(event, state: DistinctState())
         let ref = event.ref
         if let old = entry.state.values[valueKey], old.time > ref.time {
             // keep the later time and its event
@@ -25,7 +25,7 @@ final class DistinctRule: KindRuntime<DistinctState> {
         if entry.state.values.count >= rule.definition.count {
             let refs = Array(entry.state.values.values)
             entry.state.values.removeAll()
-            fire(&entry, time: ref.time, count: refs.count, events: refs, slots: event.slots, into: &alerts)
+            fire(&entry, key: key, time: ref.time, count: refs.count, events: refs, slots: event.slots, into: &alerts)
         }
         groups[key] = entry
         changed(key)

@@ -8,8 +8,8 @@ final class EveryRule: KindRuntime<EveryState> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let key = groupKey(event)
-        if groups[key] == nil { groups[key] = GroupEntry(members: members(event), state: EveryState()) }
-        fire(&groups[key]!, time: event.context.time, count: 1, events: [event.ref], slots: event.slots, into: &alerts)
+        if groups[key] == nil { groups[key] = newEntry(event, state: EveryState()) }
+        fire(&groups[key]!, key: key, time: event.context.time, count: 1, events: [event.ref], slots: event.slots, into: &alerts)
         changed(key)
     }
 }

@@ -17,7 +17,7 @@ final class NewValueRule: KindRuntime<Set<GroupKey>> {
         let learned = t >= firstSeen! &+ rule.definition.learn
         let isNew = updateGroup(key, event, new: []) { entry in
             guard entry.state.insert(valueKey).inserted else { return false }
-            if learned { fire(&entry, time: t, count: 1, events: [event.ref], slots: event.slots, into: &alerts) }
+            if learned { fire(&entry, key: key, time: t, count: 1, events: [event.ref], slots: event.slots, into: &alerts) }
             return true
         }
         if isNew { changed(key) }

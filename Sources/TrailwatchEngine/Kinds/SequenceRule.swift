@@ -19,7 +19,7 @@ final class SequenceRule: KindRuntime<SequencePartial?> {
         if !matchesAnyStep {
             guard let existing = groups[key], existing.state != nil else { return }
         }
-        var entry = groups.removeValue(forKey: key) ?? GroupEntry(members: members(event), state: nil)
+        var entry = groups.removeValue(forKey: key) ?? newEntry(event, state: nil)
         let t = event.context.time
         let window = rule.definition.window
         if entry.state != nil { open -= 1 }
@@ -28,7 +28,7 @@ final class SequenceRule: KindRuntime<SequencePartial?> {
             partial.events.append(event.ref)
             if partial.events.count == steps.count {
                 entry.state = nil
-                fire(&entry, time: t, count: steps.count, events: partial.events, slots: event.slots, into: &alerts)
+                fire(&entry, key: key, time: t, count: steps.count, events: partial.events, slots: event.slots, into: &alerts)
             } else {
                 entry.state = partial
             }

@@ -17,7 +17,7 @@ final class ThresholdRule: KindRuntime<ThresholdState> {
             if entry.state.kept.count >= rule.definition.count {
                 let kept = entry.state.kept
                 entry.state.kept.removeAll()
-                fire(&entry, time: ref.time, count: kept.count, events: kept, slots: event.slots, into: &alerts)
+                fire(&entry, key: key, time: ref.time, count: kept.count, events: kept, slots: event.slots, into: &alerts)
             }
         }
         changed(key)
