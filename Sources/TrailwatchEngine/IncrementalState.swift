@@ -18,6 +18,9 @@ public struct RuleChanges: Sendable {
     public var fingerprint: String
     /// State kept across groups (`new-value`'s first matching time).
     public var firstSeen: Int64?
+    /// The rule's own record (fingerprint, `firstSeen`) changed: first commit after a start or reload, or a
+    /// new `firstSeen`. Otherwise only its groups need writing.
+    public var ruleRecordChanged: Bool
     public var upserts: [GroupRecord]
     /// Keys of groups that no longer exist.
     public var deletions: [[UInt8]]

@@ -145,6 +145,7 @@ class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
 
     override func takeChanges() throws -> RuleChanges? {
         guard let keys = changedGroups, !keys.isEmpty || ruleChanged else { return nil }
+        let ruleRecordChanged = ruleChanged
         var upserts: [GroupRecord] = []
         var deletions: [[UInt8]] = []
         for key in keys {
@@ -159,7 +160,7 @@ class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
         changedGroups = []
         ruleChanged = false
         return RuleChanges(rule: rule.id, fingerprint: rule.definition.fingerprint, firstSeen: firstSeen,
-                           upserts: upserts, deletions: deletions)
+                           ruleRecordChanged: ruleRecordChanged, upserts: upserts, deletions: deletions)
     }
 
     override func restoreGroups(_ records: [GroupRecord], firstSeen: Int64?) throws {

@@ -123,12 +123,12 @@ public final class StateStore: Sendable {
                 try db.execute(sql: "DELETE FROM group_state; DELETE FROM rule_state")
                 for rule in all {
                     try Self.writeRule(db, rule: rule.rule, fingerprint: rule.fingerprint, firstSeen: rule.firstSeen,
-                                       upserts: rule.groups, deletions: [])
+                                       writesRecord: true, upserts: rule.groups, deletions: [])
                 }
             }
             for rule in e.rules {
                 try Self.writeRule(db, rule: rule.rule, fingerprint: rule.fingerprint, firstSeen: rule.firstSeen,
-                                   upserts: rule.upserts, deletions: rule.deletions)
+                                   writesRecord: rule.ruleRecordChanged, upserts: rule.upserts, deletions: rule.deletions)
             }
             var sequences: [Int64] = []
             sequences.reserveCapacity(batch.alerts.count)
@@ -201,11 +201,13 @@ public final class StateStore: Sendable {
     }
 
     private static func writeRule(_ db: Database, rule: String, fingerprint: String, firstSeen: Int64?,
-                                  upserts: [GroupRecord], deletions: [[UInt8]]) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO rule_state (rule, fingerprint, first_seen) VALUES (?, ?, ?)
-            ON CONFLICT (rule) DO UPDATE SET fingerprint = excluded.fingerprint, first_seen = excluded.first_seen
-            """).execute(arguments: [rule, fingerprint, firstSeen])
+                                  writesRecord: Bool, upserts: [GroupRecord], deletions: [[UInt8]]) throws {
+        if writesRecord {
+            try db.cachedStatement(sql: """
+                INSERT INTO rule_state (rule, fingerprint, first_seen) VALUES (?, ?, ?)
+                ON CONFLICT (rule) DO UPDATE SET fingerprint = excluded.fingerprint, first_seen = excluded.first_seen
+                """).execute(arguments: [rule, fingerprint, firstSeen])
+        }
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO group_state (rule, key, state) VALUES (?, ?, ?)
             ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state

@@ -170,6 +170,9 @@ final class SinkWorker: Sendable {
                 } catch {
                     logger.error("delivered \(seqs.count) alerts but cannot record it (they may be sent again): \(error)")
                 }
+                // Fewer than asked for: the queue was empty after these. A commit since then has signalled the
+                // wakeup, so waiting returns at once when there is more; asking the outbox again would not.
+                if pending.count < most, stopping == nil { await wakeup.wait(timeout: Self.idleRecheck) }
             } catch {
                 let now = clock.now()
                 switch error {
