@@ -36,19 +36,6 @@ struct GroupRecordCodingTests {
         return CompiledRuleSet(RuleLoader.decodeFile(node).0)
     }
 
-    func run(_ set: CompiledRuleSet, _ engine: Engine, _ lines: ArraySlice<String>, from offset: Int) -> [Alert] {
-        let parser = set.makeParser()
-        var alerts: [Alert] = []
-        for (i, line) in lines.enumerated() {
-            #expect(parser.parse(Array(line.utf8)) == .event)
-            let time = parser.value(at: set.schema.eventTimeSlot).jsonValue?.stringValue.flatMap { EventTime.parse($0) }!
-            engine.process(parser, context: EventContext(time: time!, source: "s", line: offset + i + 1,
-                                                         sequence: UInt64(offset + i)),
-                           movesWatermark: true, into: &alerts)
-        }
-        return alerts
-    }
-
     /// Batches of 13 events, each committed as records; a restart after any of them resumes exactly.
     @Test(arguments: [13, 104, 208, 390])
     func recordsResumeExactly(stopAt: Int) throws {

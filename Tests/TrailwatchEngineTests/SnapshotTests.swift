@@ -12,18 +12,6 @@ struct SnapshotTests {
     static let rules = MixedKindsFixture.rules
     static func events() -> [String] { MixedKindsFixture.events() }
 
-    func run(_ set: CompiledRuleSet, _ engine: Engine, _ lines: ArraySlice<String>, from offset: Int) -> [Alert] {
-        let parser = set.makeParser()
-        var alerts: [Alert] = []
-        for (i, line) in lines.enumerated() {
-            #expect(parser.parse(Array(line.utf8)) == .event)
-            let time = parser.value(at: set.schema.eventTimeSlot).jsonValue?.stringValue.flatMap { EventTime.parse($0) }!
-            engine.process(parser, context: EventContext(time: time!, source: "s", line: offset + i + 1, sequence: UInt64(offset + i)),
-                           movesWatermark: true, into: &alerts)
-        }
-        return alerts
-    }
-
     @Test(arguments: [1, 57, 200, 399])
     func resumesExactly(stopAt: Int) throws {
         let node = try JSONDocumentParser.parse(Array(Self.rules.utf8), file: "r.json")
