@@ -13,8 +13,9 @@ protocol GroupStateCoding {
 
 /// The layout of a saved group record (`GroupRecord.state`).
 ///
-/// `0x01`, suppression, members as compact JSON text, then the kind's state. Records of earlier versions
-/// are JSON objects (first byte `{`) and are still read.
+/// `0x01`, suppression, the stored members as compact JSON text (absent when the key gives them back, as
+/// in `GroupEntry`), then the kind's state. Records of earlier versions are JSON objects (first byte `{`)
+/// and are still read.
 enum GroupRecordFormat {
     static let binaryVersion: UInt8 = 1
     static let legacyJSONFirstByte = UInt8(ascii: "{")
@@ -81,9 +82,9 @@ struct GroupRecordReader {
     private let bytes: [UInt8]
     private var offset: Int
 
-    init(_ bytes: [UInt8], offset: Int = 0) {
+    init(_ bytes: [UInt8]) {
         self.bytes = bytes
-        self.offset = offset
+        offset = 0
     }
 
     var isAtEnd: Bool { offset == bytes.count }
@@ -160,17 +161,18 @@ struct GroupRecordReader {
 
 /// One group's whole record: what `KindRuntime.takeChanges` writes and `restoreGroups` reads.
 struct GroupRecordCodec<State: GroupStateCoding> {
-    static func encode(members: String, suppression: Suppression, state: State) -> [UInt8] {
-        var out = GroupRecordWriter(capacity: 32 + members.utf8.count)
+    /// `members`: the JSON text of `GroupEntry.storedMembers`, nil when the key gives them back.
+    static func encode(members: String?, suppression: Suppression, state: State) -> [UInt8] {
+        var out = GroupRecordWriter(capacity: 32 + (members?.utf8.count ?? 0))
         out.byte(GroupRecordFormat.binaryVersion)
         out.optionalInt64(suppression.lastSent)
         out.unsigned(UInt64(max(0, suppression.suppressed)))
-        out.string(members)
+        out.optionalString(members)
         state.write(to: &out)
         return out.bytes
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> (members: String, suppression: Suppression, state: State) {
+    static func decode(_ bytes: [UInt8]) throws -> (members: String?, suppression: Suppression, state: State) {
         var input = GroupRecordReader(bytes)
         let version = try input.byte()
         guard version == GroupRecordFormat.binaryVersion else {
@@ -178,7 +180,7 @@ struct GroupRecordCodec<State: GroupStateCoding> {
         }
         let lastSent = try input.optionalInt64()
         let suppressed = Int(clamping: try input.unsigned())
-        let members = try input.string()
+        let members = try input.optionalString()
         let state = try State(from: &input)
         guard input.isAtEnd else { throw SnapshotError.corrupt("group record has bytes after its end") }
         return (members, Suppression(lastSent: lastSent, suppressed: suppressed), state)

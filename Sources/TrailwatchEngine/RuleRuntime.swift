@@ -150,7 +150,7 @@ class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
         var deletions: [[UInt8]] = []
         for key in keys {
             if let entry = groups[key] {
-                let record = GroupRecordCodec.encode(members: JSONValue.object(members(of: entry, key: key)).description,
+                let record = GroupRecordCodec.encode(members: entry.storedMembers.map { JSONValue.object($0).description },
                                                      suppression: entry.suppression, state: entry.state)
                 upserts.append(GroupRecord(key: key.bytes, state: Data(record)))
             } else {
@@ -167,19 +167,17 @@ class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
         let decoder = JSONDecoder()
         groups.removeAll()
         for record in records {
+            let key = GroupKey(bytes: record.key)
             let bytes = [UInt8](record.state)
-            let saved: (members: String, suppression: Suppression, state: State)
             if bytes.first == GroupRecordFormat.legacyJSONFirstByte {
                 let group = try decoder.decode(GroupSnapshot<State>.self, from: record.state)
-                saved = (group.members, group.suppression, group.state)
+                groups[key] = entry(key: key, members: try parseMembers(group.members), suppression: group.suppression,
+                                    state: group.state)
             } else {
-                saved = try GroupRecordCodec<State>.decode(bytes)
+                let saved = try GroupRecordCodec<State>.decode(bytes)
+                groups[key] = GroupEntry(storedMembers: try saved.members.map(parseMembers),
+                                         suppression: saved.suppression, state: saved.state)
             }
-            guard case .object(let members)? = JSONValue(jsonText: saved.members) else {
-                throw SnapshotError.corrupt("group members of rule \(rule.id) are not a JSON object")
-            }
-            let key = GroupKey(bytes: record.key)
-            groups[key] = entry(key: key, members: members, suppression: saved.suppression, state: saved.state)
         }
         self.firstSeen = firstSeen
         restored()
@@ -198,17 +196,22 @@ class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
         let saved = try JSONDecoder().decode(KindSnapshot<State>.self, from: data)
         groups.removeAll()
         for group in saved.groups {
-            guard case .object(let members)? = JSONValue(jsonText: group.members) else {
-                throw SnapshotError.corrupt("group members of rule \(rule.id) are not a JSON object")
-            }
-            groups[group.key] = entry(key: group.key, members: members, suppression: group.suppression,
-                                      state: group.state)
+            groups[group.key] = entry(key: group.key, members: try parseMembers(group.members),
+                                      suppression: group.suppression, state: group.state)
         }
         firstSeen = saved.firstSeen
         restored()
     }
 
-    /// A restored group's entry: members kept only when the key would not give the same ones back.
+    private func parseMembers(_ text: String) throws -> [JSONMember] {
+        guard case .object(let members)? = JSONValue(jsonText: text) else {
+            throw SnapshotError.corrupt("group members of rule \(rule.id) are not a JSON object")
+        }
+        return members
+    }
+
+    /// A group restored from JSON (which always lists its members): members kept only when the key would not
+    /// give the same ones back.
     private func entry(key: GroupKey, members: [JSONMember], suppression: Suppression, state: State) -> GroupEntry<State> {
         let derived = key.members(paths: rule.definition.groupBy)
         let same = derived.count == members.count
