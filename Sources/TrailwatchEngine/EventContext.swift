@@ -24,7 +24,35 @@ public struct EventContext {
 public struct EventRef: Sendable, Codable, Hashable {
     public var time: Int64
     public var sequence: UInt64
-    public var id: String
+    /// Kept compact (see `EventID`); `id` gives the text.
+    var storedID: EventID
+
+    public var id: String { storedID.text }
+
+    public init(time: Int64, sequence: UInt64, id: String) {
+        self.init(time: time, sequence: sequence, storedID: EventID(id))
+    }
+
+    init(time: Int64, sequence: UInt64, storedID: EventID) {
+        self.time = time
+        self.sequence = sequence
+        self.storedID = storedID
+    }
+
+    private enum CodingKeys: String, CodingKey { case time, sequence, id }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(time: try c.decode(Int64.self, forKey: .time), sequence: try c.decode(UInt64.self, forKey: .sequence),
+                  id: try c.decode(String.self, forKey: .id))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(time, forKey: .time)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(id, forKey: .id)
+    }
 
     /// Sorted by event time, ties in stream order (rules.md §9); the latest 20 (§7).
     static func alertList(_ refs: [EventRef]) -> [String] {
@@ -46,12 +74,9 @@ struct CurrentEvent {
 
     var ref: EventRef {
         let v = slots[idSlot]
-        let id: String
-        if UInt32(v.kind) == TW_STRING.rawValue {
-            id = String(decoding: UnsafeRawBufferPointer(start: v.ptr, count: v.len), as: UTF8.self)
-        } else {
-            id = "\(context.source):\(context.line)"
-        }
-        return EventRef(time: context.time, sequence: context.sequence, id: id)
+        let id = UInt32(v.kind) == TW_STRING.rawValue
+            ? EventID(utf8: UnsafeRawBufferPointer(start: v.ptr, count: v.len))
+            : EventID("\(context.source):\(context.line)")
+        return EventRef(time: context.time, sequence: context.sequence, storedID: id)
     }
 }

@@ -190,7 +190,7 @@ struct GroupRecordCodec<State: GroupStateCoding> {
 // MARK: The kinds' states
 
 extension ThresholdState: GroupStateCoding {
-    func write(to out: inout GroupRecordWriter) { out.events(kept) }
+    func write(to out: inout GroupRecordWriter) { out.events(kept.all) }
     init(from input: inout GroupRecordReader) throws { self.init(kept: try input.events()) }
 }
 

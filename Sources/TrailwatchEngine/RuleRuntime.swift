@@ -108,7 +108,7 @@ class RuleRuntime {
 
 /// A rule runtime whose per-group state is `State`: the groups table, and saving and restoring it.
 class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
-    var groups: [GroupKey: GroupEntry<State>] = [:]
+    var groups = GroupTable<GroupEntry<State>>()
     /// Kinds that keep something across groups save it here (`new-value`'s first time).
     var firstSeen: Int64?
     /// Groups changed since the last `takeChanges`; nil while changes are not tracked (replay, tests).
@@ -120,7 +120,7 @@ class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
     @inline(__always)
     final func updateGroup<R>(_ key: GroupKey, _ event: CurrentEvent, new state: @autoclosure () -> State,
                               _ body: (inout GroupEntry<State>) -> R) -> R {
-        body(&groups[key, default: newEntry(event, state: state())])
+        groups.withValue(for: key, default: { newEntry(event, state: state()) }, body)
     }
 
     /// Kinds call this after changing a group's entry.
@@ -184,11 +184,12 @@ class KindRuntime<State: Codable & GroupStateCoding>: RuleRuntime {
     }
 
     override func snapshotState() throws -> Data {
-        let saved = groups.map { key, entry in
-            GroupSnapshot(key: key, members: JSONValue.object(members(of: entry, key: key)).description,
-                          suppression: entry.suppression,
-                          state: entry.state)
-        }.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }
+        var saved: [GroupSnapshot<State>] = []
+        groups.forEach { key, entry in
+            saved.append(GroupSnapshot(key: key, members: JSONValue.object(members(of: entry, key: key)).description,
+                                       suppression: entry.suppression, state: entry.state))
+        }
+        saved.sort { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }
         return try JSONEncoder().encode(KindSnapshot(groups: saved, firstSeen: firstSeen))
     }
 

@@ -50,7 +50,8 @@ final class AbsenceRule: KindRuntime<AbsenceState> {
 
     /// Deadlines are not saved: each group that has not fired for its `last` is armed again.
     override func restored() {
-        for (key, entry) in groups where !entry.state.fired {
+        groups.forEach { key, entry in
+            guard !entry.state.fired else { return }
             deadlines.push(Deadline(time: entry.state.last.time &+ rule.definition.window, rule: rule.index, group: key,
                                     last: entry.state.last))
         }

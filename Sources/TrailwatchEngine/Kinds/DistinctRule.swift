@@ -12,22 +12,22 @@ final class DistinctRule: KindRuntime<DistinctState> {
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }  // without the field nothing changes
         let valueKey = GroupKey(value: v)
         let key = groupKey(event)
-        var entry = groups.removeValue(forKey: key) ?? newEntry(event, state: DistinctState())
         let ref = event.ref
-        if let old = entry.state.values[valueKey], old.time > ref.time {
-            // keep the later time and its event
-        } else {
-            entry.state.values[valueKey] = ref
+        updateGroup(key, event, new: DistinctState()) { entry in
+            if let old = entry.state.values[valueKey], old.time > ref.time {
+                // keep the later time and its event
+            } else {
+                entry.state.values[valueKey] = ref
+            }
+            let latest = entry.state.values.values.reduce(Int64.min) { max($0, $1.time) }
+            let window = rule.definition.window
+            entry.state.values = entry.state.values.filter { $0.value.time > latest &- window }
+            if entry.state.values.count >= rule.definition.count {
+                let refs = Array(entry.state.values.values)
+                entry.state.values.removeAll()
+                fire(&entry, key: key, time: ref.time, count: refs.count, events: refs, slots: event.slots, into: &alerts)
+            }
         }
-        let latest = entry.state.values.values.reduce(Int64.min) { max($0, $1.time) }
-        let window = rule.definition.window
-        entry.state.values = entry.state.values.filter { $0.value.time > latest &- window }
-        if entry.state.values.count >= rule.definition.count {
-            let refs = Array(entry.state.values.values)
-            entry.state.values.removeAll()
-            fire(&entry, key: key, time: ref.time, count: refs.count, events: refs, slots: event.slots, into: &alerts)
-        }
-        groups[key] = entry
         changed(key)
     }
 }

@@ -8,8 +8,10 @@ final class EveryRule: KindRuntime<EveryState> {
 
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let key = groupKey(event)
-        if groups[key] == nil { groups[key] = newEntry(event, state: EveryState()) }
-        fire(&groups[key]!, key: key, time: event.context.time, count: 1, events: [event.ref], slots: event.slots, into: &alerts)
+        updateGroup(key, event, new: EveryState()) { entry in
+            fire(&entry, key: key, time: event.context.time, count: 1, events: [event.ref], slots: event.slots,
+                 into: &alerts)
+        }
         changed(key)
     }
 }

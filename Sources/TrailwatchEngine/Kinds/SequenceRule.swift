@@ -19,25 +19,26 @@ final class SequenceRule: KindRuntime<SequencePartial?> {
         if !matchesAnyStep {
             guard let existing = groups[key], existing.state != nil else { return }
         }
-        var entry = groups.removeValue(forKey: key) ?? newEntry(event, state: nil)
-        let t = event.context.time
-        let window = rule.definition.window
-        if entry.state != nil { open -= 1 }
+        updateGroup(key, event, new: nil) { entry in
+            let t = event.context.time
+            let window = rule.definition.window
+            if entry.state != nil { open -= 1 }
 
-        if var partial = entry.state, event.satisfies(steps[partial.events.count]), t &- partial.start <= window {
-            partial.events.append(event.ref)
-            if partial.events.count == steps.count {
-                entry.state = nil
-                fire(&entry, key: key, time: t, count: steps.count, events: partial.events, slots: event.slots, into: &alerts)
+            if var partial = entry.state, event.satisfies(steps[partial.events.count]), t &- partial.start <= window {
+                partial.events.append(event.ref)
+                if partial.events.count == steps.count {
+                    entry.state = nil
+                    fire(&entry, key: key, time: t, count: steps.count, events: partial.events, slots: event.slots,
+                         into: &alerts)
+                } else {
+                    entry.state = partial
+                }
             } else {
-                entry.state = partial
+                if let partial = entry.state, t &- partial.start > window { entry.state = nil }
+                if event.satisfies(steps[0]) { entry.state = SequencePartial(start: t, events: [event.ref]) }
             }
-        } else {
-            if let partial = entry.state, t &- partial.start > window { entry.state = nil }
-            if event.satisfies(steps[0]) { entry.state = SequencePartial(start: t, events: [event.ref]) }
+            if entry.state != nil { open += 1 }
         }
-        if entry.state != nil { open += 1 }
-        groups[key] = entry
         changed(key)
     }
 
