@@ -63,6 +63,10 @@ enum StateSchema {
                 ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'firing' CHECK (kind IN ('firing', 'resolved'))
                 """)
         }
+        migrator.registerMigration("v3: state log") { db in
+            // Each batch's group changes as one row, folded into group_state from time to time (StateLog).
+            try db.execute(sql: "CREATE TABLE state_log (seq INTEGER PRIMARY KEY, changes BLOB NOT NULL)")
+        }
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TrailwatchCore
 import TrailwatchEngine
 
@@ -66,9 +67,14 @@ public struct LoadedState: Sendable {
 public final class StateStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Rows and bytes in `state_log` since the last fold.
+    private let logSize = Mutex((rows: 0, bytes: 0))
+    /// Batches logged before a fold (`StateLog.foldRows`; tests fold more often).
+    let foldRows: Int
 
     /// Opens (creating when needed) `state.sqlite` in `directory`.
-    public init(directory: String) throws {
+    public init(directory: String, foldRows: Int = StateLog.foldRows) throws {
+        self.foldRows = foldRows
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("state.sqlite")
         var configuration = Configuration()
@@ -79,6 +85,10 @@ public final class StateStore: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try StateSchema.migrator.migrate(pool)
+        let size = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT count(*) AS rows, coalesce(sum(length(changes)), 0) AS bytes FROM state_log")
+        }
+        logSize.withLock { $0 = (size?["rows"] ?? 0, size?["bytes"] ?? 0) }
     }
 
     /// The state of the last commit (empty on a new store).
@@ -88,11 +98,17 @@ public final class StateStore: Sendable {
             let engine = SavedEngineState(
                 watermark: row?["watermark"], alertsSent: row?["alerts_sent"] ?? 0,
                 alertsSuppressed: row?["alerts_suppressed"] ?? 0)
-            var groups: [String: [GroupRecord]] = [:]
-            let cursor = try Row.fetchCursor(db, sql: "SELECT rule, key, state FROM group_state ORDER BY rule, key")
+            var stored: [String: [[UInt8]: Data]] = [:]
+            let cursor = try Row.fetchCursor(db, sql: "SELECT rule, key, state FROM group_state")
             while let g = try cursor.next() {
                 let key: Data = g["key"]
-                groups[g["rule"], default: []].append(GroupRecord(key: [UInt8](key), state: g["state"]))
+                stored[g["rule"], default: [:]][[UInt8](key)] = g["state"]
+            }
+            for (rule, changes) in try StateLog.latestChanges(db) {
+                for (key, state) in changes { stored[rule, default: [:]][key] = state }
+            }
+            let groups = stored.mapValues { byKey in
+                byKey.map { GroupRecord(key: $0.key, state: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
             }
             let rules = try Row.fetchAll(db, sql: "SELECT rule, fingerprint, first_seen FROM rule_state").map { r in
                 SavedRuleState(rule: r["rule"], fingerprint: r["fingerprint"], firstSeen: r["first_seen"],
@@ -109,7 +125,10 @@ public final class StateStore: Sendable {
     /// per routed sink) and the source positions. Returns the outbox sequence numbers given to the alerts.
     @discardableResult
     public func commit(_ batch: BatchCommit) throws -> [Int64] {
-        try pool.write { db in
+        let log = batch.replacesAllRules == nil ? StateLog.encode(batch.engine.rules) : nil
+        let size = logSize.withLock { $0 }
+        let fold = size.rows + 1 >= foldRows || size.bytes + (log?.count ?? 0) >= StateLog.foldBytes
+        let sequences = try pool.write { db in
             let e = batch.engine
             try db.cachedStatement(sql: """
                 INSERT INTO engine (id, watermark, alerts_sent, alerts_suppressed, sequence, events, rejected)
@@ -120,15 +139,23 @@ public final class StateStore: Sendable {
                 """).execute(arguments: [e.watermark, e.alertsSent, e.alertsSuppressed, Int64(bitPattern: batch.sequence),
                                          batch.events, batch.rejected])
             if let all = batch.replacesAllRules {
-                try db.execute(sql: "DELETE FROM group_state; DELETE FROM rule_state")
+                try db.execute(sql: "DELETE FROM group_state; DELETE FROM rule_state; DELETE FROM state_log")
                 for rule in all {
-                    try Self.writeRule(db, rule: rule.rule, fingerprint: rule.fingerprint, firstSeen: rule.firstSeen,
-                                       writesRecord: true, upserts: rule.groups, deletions: [])
+                    try Self.writeRuleRecord(db, rule: rule.rule, fingerprint: rule.fingerprint, firstSeen: rule.firstSeen)
+                    try Self.writeGroups(db, rule: rule.rule, rule.groups)
                 }
-            }
-            for rule in e.rules {
-                try Self.writeRule(db, rule: rule.rule, fingerprint: rule.fingerprint, firstSeen: rule.firstSeen,
-                                   writesRecord: rule.ruleRecordChanged, upserts: rule.upserts, deletions: rule.deletions)
+                for rule in e.rules {
+                    try Self.writeGroups(db, rule: rule.rule, rule.upserts)
+                    try Self.deleteGroups(db, rule: rule.rule, rule.deletions)
+                }
+            } else {
+                for rule in e.rules where rule.ruleRecordChanged {
+                    try Self.writeRuleRecord(db, rule: rule.rule, fingerprint: rule.fingerprint, firstSeen: rule.firstSeen)
+                }
+                if let log {
+                    try db.cachedStatement(sql: "INSERT INTO state_log (changes) VALUES (?)").execute(arguments: [Data(log)])
+                }
+                if fold { try StateLog.fold(db) }
             }
             var sequences: [Int64] = []
             sequences.reserveCapacity(batch.alerts.count)
@@ -160,6 +187,14 @@ public final class StateStore: Sendable {
             }
             return sequences
         }
+        logSize.withLock { size in
+            if batch.replacesAllRules != nil || fold {
+                size = (0, 0)
+            } else if let log {
+                size = (size.rows + 1, size.bytes + log.count)
+            }
+        }
+        return sequences
     }
 
     /// Each source's saved checkpoint (JSON text) by source name.
@@ -200,20 +235,23 @@ public final class StateStore: Sendable {
                        arguments: [seq, original])
     }
 
-    private static func writeRule(_ db: Database, rule: String, fingerprint: String, firstSeen: Int64?,
-                                  writesRecord: Bool, upserts: [GroupRecord], deletions: [[UInt8]]) throws {
-        if writesRecord {
-            try db.cachedStatement(sql: """
-                INSERT INTO rule_state (rule, fingerprint, first_seen) VALUES (?, ?, ?)
-                ON CONFLICT (rule) DO UPDATE SET fingerprint = excluded.fingerprint, first_seen = excluded.first_seen
-                """).execute(arguments: [rule, fingerprint, firstSeen])
-        }
+    private static func writeRuleRecord(_ db: Database, rule: String, fingerprint: String, firstSeen: Int64?) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO rule_state (rule, fingerprint, first_seen) VALUES (?, ?, ?)
+            ON CONFLICT (rule) DO UPDATE SET fingerprint = excluded.fingerprint, first_seen = excluded.first_seen
+            """).execute(arguments: [rule, fingerprint, firstSeen])
+    }
+
+    static func writeGroups(_ db: Database, rule: String, _ groups: [GroupRecord]) throws {
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO group_state (rule, key, state) VALUES (?, ?, ?)
             ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state
             """)
-        for group in upserts { try upsert.execute(arguments: [rule, Data(group.key), group.state]) }
+        for group in groups { try upsert.execute(arguments: [rule, Data(group.key), group.state]) }
+    }
+
+    static func deleteGroups(_ db: Database, rule: String, _ keys: [[UInt8]]) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM group_state WHERE rule = ? AND key = ?")
-        for key in deletions { try delete.execute(arguments: [rule, Data(key)]) }
+        for key in keys { try delete.execute(arguments: [rule, Data(key)]) }
     }
 }

@@ -49,8 +49,10 @@ struct StateStoreTests {
         return all
     }
 
-    @Test(arguments: [1, 57, 200, 399])
-    func incrementalCommitsResumeExactly(stopAt: Int) throws {
+    /// `foldRows`: 1 folds the state log at every commit, 3 every third, 10,000 never in this test (the
+    /// restart then reads every group change from the log).
+    @Test(arguments: [1, 57, 200, 399], [1, 3, 10_000])
+    func incrementalCommitsResumeExactly(stopAt: Int, foldRows: Int) throws {
         let set = try Self.ruleSet()
         let lines = Self.events()
         let reference = Engine(ruleSet: set)
@@ -59,10 +61,10 @@ struct StateStoreTests {
         let directory = Self.temporaryDirectory()
         let first = Engine(ruleSet: set)
         first.trackChanges()
-        var resumed = try run(set, first, StateStore(directory: directory), lines[..<stopAt], batch: 7)
+        var resumed = try run(set, first, StateStore(directory: directory, foldRows: foldRows), lines[..<stopAt], batch: 7)
 
         // A new process: a fresh store on the same file, a fresh engine restored from it.
-        let store = try StateStore(directory: directory)
+        let store = try StateStore(directory: directory, foldRows: foldRows)
         let loaded = try store.load()
         #expect(loaded.positions == ["s": "{\"line\":\(stopAt)}"])
         #expect(loaded.events == stopAt)
@@ -75,6 +77,49 @@ struct StateStoreTests {
         #expect(resumed == whole)
         #expect(try store.outbox().map(\.alertID) == whole.map(\.id))
         #expect(try store.pendingDeliveries(sink: "out", limit: 10_000).count == whole.count)
+    }
+
+    @Test("folding the state log changes nothing a restart reads")
+    func foldingChangesNothing() throws {
+        let set = try Self.ruleSet()
+        let directory = Self.temporaryDirectory()
+        let engine = Engine(ruleSet: set)
+        engine.trackChanges()
+        _ = try run(set, engine, StateStore(directory: directory, foldRows: 10_000), Self.events()[...], batch: 5)
+        let unfolded = try StateStore(directory: directory).load()
+        let logRows = try StateStore(directory: directory).pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM state_log") }
+        #expect((logRows ?? 0) > 10)
+
+        try StateStore(directory: directory).pool.write { try StateLog.fold($0) }
+        let folded = try StateStore(directory: directory).load()
+        #expect(try StateStore(directory: directory).pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM state_log") } == 0)
+        func groups(_ state: LoadedState) -> [String: [GroupRecord]] {
+            Dictionary(uniqueKeysWithValues: state.rules.map { ($0.rule, $0.groups) })
+        }
+        #expect(groups(folded) == groups(unfolded))
+        let groupCount = groups(folded).values.reduce(0) { $0 + $1.count }
+        #expect(groupCount > 0)
+    }
+
+    @Test("a damaged state log row is an error naming the row, never a wrong state")
+    func damagedLogIsAnError() throws {
+        let set = try Self.ruleSet()
+        let directory = Self.temporaryDirectory()
+        let engine = Engine(ruleSet: set)
+        engine.trackChanges()
+        _ = try run(set, engine, StateStore(directory: directory, foldRows: 10_000), Self.events()[...], batch: 50)
+        let store = try StateStore(directory: directory)
+        let seq = try #require(try store.pool.write { db -> Int64? in
+            let seq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM state_log")
+            try db.execute(sql: "UPDATE state_log SET changes = substr(changes, 1, length(changes) - 3) WHERE seq = ?",
+                           arguments: [seq])
+            return seq
+        })
+        #expect {
+            _ = try store.load()
+        } throws: { error in
+            "\(error)".contains("state log row \(seq)")
+        }
     }
 
     @Test func aFailedCommitChangesNothing() throws {
