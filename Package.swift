@@ -106,7 +106,10 @@ let package = Package(
         .testTarget(name: "TrailwatchRulesTests", dependencies: ["TrailwatchRules", "TrailwatchEvents", "TrailwatchCore"]),
         .testTarget(
             name: "TrailwatchEngineTests",
-            dependencies: ["TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore", "TrailwatchTestSupport"]
+            dependencies: [
+                "TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore", "TrailwatchTestSupport",
+                "TrailwatchCorpus",
+            ]
         ),
         .testTarget(name: "TrailwatchReplayTests", dependencies: ["TrailwatchReplay", "TrailwatchCore"]),
         .testTarget(name: "TrailwatchCorpusTests", dependencies: ["TrailwatchCorpus"]),

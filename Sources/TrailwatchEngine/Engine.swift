@@ -67,16 +67,18 @@ public final class Engine {
         let slots = parser.unresolvedSlots
         var pending = parser.hasPending
         results.nextEvent()
-        let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot, results: results)
-        index.withCandidates(slots) { positions in
-            for position in positions {
-                runtimeRefs[Int(position)]._withUnsafeGuaranteedRef { runtime in
-                    // JSON-in-string members (requestData) are parsed only when a candidate rule reads inside one.
-                    if pending, runtime.rule.nestedSlots.contains(where: { UInt32(slots[Int($0)].kind) == TW_PENDING.rawValue }) {
-                        parser.resolvePending()
-                        pending = false
+        withUnsafePointer(to: context) { context in
+            let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot, results: results)
+            index.withCandidates(slots) { positions in
+                for position in positions {
+                    runtimeRefs[Int(position)]._withUnsafeGuaranteedRef { runtime in
+                        // JSON-in-string members (requestData) are parsed only when a candidate rule reads inside one.
+                        if pending, runtime.rule.nestedSlots.contains(where: { UInt32(slots[Int($0)].kind) == TW_PENDING.rawValue }) {
+                            parser.resolvePending()
+                            pending = false
+                        }
+                        runtime.process(event, into: &alerts)
                     }
-                    runtime.process(event, into: &alerts)
                 }
             }
         }

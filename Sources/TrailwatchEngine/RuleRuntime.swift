@@ -48,16 +48,16 @@ class RuleRuntime {
     let output: AlertFactory
 
     /// `rule.match`, unretained (`rule` keeps it alive): testing it per event then does no reference counting.
-    private unowned(unsafe) let match: CompiledCondition?
+    private let match: Unmanaged<CompiledCondition>?
 
     init(rule: CompiledRule, output: AlertFactory) {
         self.rule = rule
         self.output = output
-        match = rule.match
+        match = rule.match.map { .passUnretained($0) }
     }
 
     func process(_ event: CurrentEvent, into alerts: inout [Alert]) {
-        if let match, !event.satisfies(match) { return }
+        if let match, !match._withUnsafeGuaranteedRef({ event.satisfies($0) }) { return }
         matched(event, into: &alerts)
     }
 

@@ -79,13 +79,19 @@ struct StateStoreTests {
         #expect(try store.pendingDeliveries(sink: "out", limit: 10_000).count == whole.count)
     }
 
-    @Test("folding the state log changes nothing a restart reads")
-    func foldingChangesNothing() throws {
+    /// A store holding the fixture's whole run, its group changes all still in the state log.
+    func storeWithUnfoldedLog(batch: Int) throws -> String {
         let set = try Self.ruleSet()
         let directory = Self.temporaryDirectory()
         let engine = Engine(ruleSet: set)
         engine.trackChanges()
-        _ = try run(set, engine, StateStore(directory: directory, foldRows: 10_000), Self.events()[...], batch: 5)
+        _ = try run(set, engine, StateStore(directory: directory, foldRows: 10_000), Self.events()[...], batch: batch)
+        return directory
+    }
+
+    @Test("folding the state log changes nothing a restart reads")
+    func foldingChangesNothing() throws {
+        let directory = try storeWithUnfoldedLog(batch: 5)
         let unfolded = try StateStore(directory: directory).load()
         let logRows = try StateStore(directory: directory).pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM state_log") }
         #expect((logRows ?? 0) > 10)
@@ -103,11 +109,7 @@ struct StateStoreTests {
 
     @Test("a damaged state log row is an error naming the row, never a wrong state")
     func damagedLogIsAnError() throws {
-        let set = try Self.ruleSet()
-        let directory = Self.temporaryDirectory()
-        let engine = Engine(ruleSet: set)
-        engine.trackChanges()
-        _ = try run(set, engine, StateStore(directory: directory, foldRows: 10_000), Self.events()[...], batch: 50)
+        let directory = try storeWithUnfoldedLog(batch: 50)
         let store = try StateStore(directory: directory)
         let seq = try #require(try store.pool.write { db -> Int64? in
             let seq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM state_log")

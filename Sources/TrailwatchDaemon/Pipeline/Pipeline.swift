@@ -78,6 +78,9 @@ public final class Pipeline: @unchecked Sendable {
     /// durability costs, logged at stop (the benchmark compares it with evaluation).
     private(set) var commits = 0
     private(set) var commitCPUNanoseconds: Int64 = 0
+    /// The longest commit in wall time: an alert waits for its commit, so this bounds what durability adds
+    /// to alert latency.
+    private(set) var longestCommit: Duration = .zero
 
     /// Counters for tests and status.
     public var events: Int { generation.evaluator.events }
@@ -178,6 +181,7 @@ public final class Pipeline: @unchecked Sendable {
         logger.notice("pipeline stopped", metadata: [
             "events": "\(events)", "alerts": "\(alertsSent)", "commits": "\(commits)",
             "commit_cpu_ms": "\(commitCPUNanoseconds / 1_000_000)",
+            "longest_commit_us": "\(Int(longestCommit / .microseconds(1)))",
         ])
     }
 
@@ -285,10 +289,11 @@ public final class Pipeline: @unchecked Sendable {
     // MARK: Commit
 
     private func commit() {
-        let started = threadCPUNanoseconds()
+        let started = threadCPUNanoseconds(), startedAt = ContinuousClock.now
         defer {
             commits += 1
             commitCPUNanoseconds += threadCPUNanoseconds() - started
+            longestCommit = max(longestCommit, ContinuousClock.now - startedAt)
         }
         let g = generation!
         let engine = g.evaluator.engine
