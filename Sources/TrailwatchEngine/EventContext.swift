@@ -64,8 +64,8 @@ public struct EventRef: Sendable, Codable, Hashable {
 /// The event being evaluated: its slots plus context, with the id made only when a rule needs it.
 ///
 /// Valid only during `Engine.process`, which lends it to each candidate rule. It holds no counted
-/// reference, so lending it costs nothing: copying a `String` and a class reference per candidate rule was
-/// 6 % of a replay with 1,000 rules.
+/// reference, so lending it costs nothing: copying a `String` and class references per candidate rule was
+/// most of the retain/release in a replay with 1,000 rules (6.5–8 % of its samples before, 3.8 % after).
 struct CurrentEvent {
     let slots: UnsafePointer<tw_value>
     private let contextPointer: UnsafePointer<EventContext>

@@ -21,18 +21,18 @@ enum GroupRecordFormat {
     static let legacyJSONFirstByte = UInt8(ascii: "{")
 }
 
-/// Appends little-endian integers and length-prefixed bytes (group records, and the store's state log).
-public struct GroupRecordWriter {
-    public private(set) var bytes: [UInt8] = []
+/// Appends little-endian integers and length-prefixed bytes.
+struct GroupRecordWriter {
+    private(set) var bytes: [UInt8] = []
 
-    public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
-    public mutating func byte(_ b: UInt8) { bytes.append(b) }
+    mutating func byte(_ b: UInt8) { bytes.append(b) }
 
-    public mutating func bool(_ b: Bool) { bytes.append(b ? 1 : 0) }
+    mutating func bool(_ b: Bool) { bytes.append(b ? 1 : 0) }
 
     /// LEB128: counts and lengths are small.
-    public mutating func unsigned(_ value: UInt64) {
+    mutating func unsigned(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -41,26 +41,26 @@ public struct GroupRecordWriter {
         bytes.append(UInt8(v))
     }
 
-    public mutating func int64(_ value: Int64) {
+    mutating func int64(_ value: Int64) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    public mutating func optionalInt64(_ value: Int64?) {
+    mutating func optionalInt64(_ value: Int64?) {
         bool(value != nil)
         if let value { int64(value) }
     }
 
-    public mutating func data<C: Collection>(_ value: C) where C.Element == UInt8 {
+    mutating func data<C: Collection>(_ value: C) where C.Element == UInt8 {
         unsigned(UInt64(value.count))
         bytes.append(contentsOf: value)
     }
 
-    public mutating func string(_ value: String) {
+    mutating func string(_ value: String) {
         var value = value
         value.withUTF8 { data($0) }
     }
 
-    public mutating func optionalString(_ value: String?) {
+    mutating func optionalString(_ value: String?) {
         bool(value != nil)
         if let value { string(value) }
     }
@@ -78,24 +78,24 @@ public struct GroupRecordWriter {
 }
 
 /// Reads what `GroupRecordWriter` wrote; any overrun or bad value is `SnapshotError.corrupt`.
-public struct GroupRecordReader {
+struct GroupRecordReader {
     private let bytes: [UInt8]
     private var offset: Int
 
-    public init(_ bytes: [UInt8]) {
+    init(_ bytes: [UInt8]) {
         self.bytes = bytes
         offset = 0
     }
 
-    public var isAtEnd: Bool { offset == bytes.count }
+    var isAtEnd: Bool { offset == bytes.count }
 
-    public mutating func byte() throws -> UInt8 {
+    mutating func byte() throws -> UInt8 {
         guard offset < bytes.count else { throw SnapshotError.corrupt("group record ends early") }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    public mutating func bool() throws -> Bool {
+    mutating func bool() throws -> Bool {
         switch try byte() {
         case 0: return false
         case 1: return true
@@ -103,7 +103,7 @@ public struct GroupRecordReader {
         }
     }
 
-    public mutating func unsigned() throws -> UInt64 {
+    mutating func unsigned() throws -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -116,7 +116,7 @@ public struct GroupRecordReader {
     }
 
     /// A count of items each at least `minimumBytes` long, checked against what is left.
-    public mutating func count(minimumBytes: Int = 1) throws -> Int {
+    mutating func count(minimumBytes: Int = 1) throws -> Int {
         let n = try unsigned()
         guard n <= UInt64(bytes.count - offset) / UInt64(max(1, minimumBytes)) else {
             throw SnapshotError.corrupt("group record announces more than it holds")
@@ -124,7 +124,7 @@ public struct GroupRecordReader {
         return Int(n)
     }
 
-    public mutating func int64() throws -> Int64 {
+    mutating func int64() throws -> Int64 {
         guard bytes.count - offset >= 8 else { throw SnapshotError.corrupt("group record ends early") }
         var value: UInt64 = 0
         for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
@@ -132,17 +132,17 @@ public struct GroupRecordReader {
         return Int64(bitPattern: value)
     }
 
-    public mutating func optionalInt64() throws -> Int64? { try bool() ? try int64() : nil }
+    mutating func optionalInt64() throws -> Int64? { try bool() ? try int64() : nil }
 
-    public mutating func data() throws -> ArraySlice<UInt8> {
+    mutating func data() throws -> ArraySlice<UInt8> {
         let n = try count()
         defer { offset += n }
         return bytes[offset..<offset + n]
     }
 
-    public mutating func string() throws -> String { String(decoding: try data(), as: UTF8.self) }
+    mutating func string() throws -> String { String(decoding: try data(), as: UTF8.self) }
 
-    public mutating func optionalString() throws -> String? { try bool() ? try string() : nil }
+    mutating func optionalString() throws -> String? { try bool() ? try string() : nil }
 
     mutating func event() throws -> EventRef {
         let time = try int64()

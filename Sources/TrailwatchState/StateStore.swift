@@ -125,7 +125,7 @@ public final class StateStore: Sendable {
     /// per routed sink) and the source positions. Returns the outbox sequence numbers given to the alerts.
     @discardableResult
     public func commit(_ batch: BatchCommit) throws -> [Int64] {
-        let log = batch.replacesAllRules == nil ? StateLog.encode(batch.engine.rules) : nil
+        let log = batch.replacesAllRules == nil ? GroupChangesCoding.encode(batch.engine.rules) : nil
         let size = logSize.withLock { $0 }
         let fold = size.rows + 1 >= foldRows || size.bytes + (log?.count ?? 0) >= StateLog.foldBytes
         let sequences = try pool.write { db in

@@ -65,6 +65,7 @@ struct StateStoreTests {
 
         // A new process: a fresh store on the same file, a fresh engine restored from it.
         let store = try StateStore(directory: directory, foldRows: foldRows)
+        #expect(try logRows(store) < foldRows, "commits fold the log once it holds foldRows batches")
         let loaded = try store.load()
         #expect(loaded.positions == ["s": "{\"line\":\(stopAt)}"])
         #expect(loaded.events == stopAt)
@@ -77,6 +78,10 @@ struct StateStoreTests {
         #expect(resumed == whole)
         #expect(try store.outbox().map(\.alertID) == whole.map(\.id))
         #expect(try store.pendingDeliveries(sink: "out", limit: 10_000).count == whole.count)
+    }
+
+    func logRows(_ store: StateStore) throws -> Int {
+        try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM state_log") } ?? 0
     }
 
     /// A store holding the fixture's whole run, its group changes all still in the state log.
@@ -92,13 +97,13 @@ struct StateStoreTests {
     @Test("folding the state log changes nothing a restart reads")
     func foldingChangesNothing() throws {
         let directory = try storeWithUnfoldedLog(batch: 5)
-        let unfolded = try StateStore(directory: directory).load()
-        let logRows = try StateStore(directory: directory).pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM state_log") }
-        #expect((logRows ?? 0) > 10)
+        let store = try StateStore(directory: directory)
+        let unfolded = try store.load()
+        #expect(try logRows(store) > 10)
 
-        try StateStore(directory: directory).pool.write { try StateLog.fold($0) }
-        let folded = try StateStore(directory: directory).load()
-        #expect(try StateStore(directory: directory).pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM state_log") } == 0)
+        try store.pool.write { try StateLog.fold($0) }
+        let folded = try store.load()
+        #expect(try logRows(store) == 0)
         func groups(_ state: LoadedState) -> [String: [GroupRecord]] {
             Dictionary(uniqueKeysWithValues: state.rules.map { ($0.rule, $0.groups) })
         }
