@@ -132,7 +132,7 @@ let package = Package(
             name: "TrailwatchStateTests",
             dependencies: [
                 "TrailwatchState", "TrailwatchEngine", "TrailwatchRules", "TrailwatchEvents", "TrailwatchCore",
-                "TrailwatchTestSupport",
+                "TrailwatchTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

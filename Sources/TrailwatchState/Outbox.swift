@@ -41,15 +41,20 @@ extension StateStore {
     /// The oldest deliveries still pending for `sink`, in outbox order.
     public func pendingDeliveries(sink: String, limit: Int) throws -> [PendingDelivery] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.seq, o.alert_id, o.body, d.attempts, o.created_at, o.kind FROM delivery d JOIN outbox o ON o.seq = d.seq
-                WHERE d.sink = ? AND d.status = 'pending' ORDER BY d.seq LIMIT ?
-                """, arguments: [sink, limit]).map {
+            try Row.fetchAll(db.cachedStatement(sql: Self.pendingDeliveriesSQL), arguments: [sink, limit]).map {
                 PendingDelivery(seq: $0[0], alertID: $0[1], body: $0[2], attempts: $0[3], createdAt: $0[4],
                                 firing: ($0[5] as String) == "firing")
             }
         }
     }
+
+    /// Named index: without statistics SQLite prefers the primary key (sink, seq), which gives the order
+    /// too but walks every delivered row of the sink before the first pending one.
+    static let pendingDeliveriesSQL = """
+        SELECT d.seq, o.alert_id, o.body, d.attempts, o.created_at, o.kind
+        FROM delivery d INDEXED BY delivery_pending JOIN outbox o ON o.seq = d.seq
+        WHERE d.sink = ? AND d.status = 'pending' ORDER BY d.seq LIMIT ?
+        """
 
     /// Records that `sink` has these alerts: they are not sent to it again.
     public func markDelivered(sink: String, seqs: [Int64], at time: Int64) throws {
@@ -152,13 +157,15 @@ extension StateStore {
     @discardableResult
     public func pruneDelivered(before cutoff: Int64) throws -> Int {
         try pool.write { db in
-            try db.execute(sql: """
-                DELETE FROM outbox WHERE created_at < ?
-                AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = outbox.seq AND d.status != 'delivered')
-                """, arguments: [cutoff])
+            try db.execute(sql: Self.pruneDeliveredSQL, arguments: [cutoff])
             return db.changesCount
         }
     }
+
+    static let pruneDeliveredSQL = """
+        DELETE FROM outbox WHERE created_at < ?
+        AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = outbox.seq AND d.status != 'delivered')
+        """
 
     /// Outbox rows after `seq`, oldest first: the alerts produced (`kind` "firing", what replay prints), or
     /// every row when `kind` is nil.

@@ -67,6 +67,17 @@ enum StateSchema {
             // Each batch's group changes as one row, folded into group_state from time to time (StateLog).
             try db.execute(sql: "CREATE TABLE state_log (seq INTEGER PRIMARY KEY, changes BLOB NOT NULL)")
         }
+        migrator.registerMigration("v4: delivery indexes") { db in
+            // A sink's queue is its pending rows only: the v1 index also held every delivered row, and the
+            // planner walked the primary key past all of them on every poll (cost grew with the 7 days kept).
+            // Lookups by outbox row (pruning, the cascade from outbox) and by age get indexes of their own.
+            try db.execute(sql: """
+                DROP INDEX delivery_pending;
+                CREATE INDEX delivery_pending ON delivery (sink, seq) WHERE status = 'pending';
+                CREATE INDEX delivery_seq ON delivery (seq);
+                CREATE INDEX outbox_created_at ON outbox (created_at);
+                """)
+        }
         return migrator
     }
 }
