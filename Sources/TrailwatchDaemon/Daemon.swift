@@ -30,6 +30,15 @@ public enum Daemon {
         } catch {
             throw StartupError(lines: ["cannot open the state in \(configuration.stateDirectory): \(error)"])
         }
+        let checkpointer: BackgroundCheckpointer
+        do {
+            checkpointer = try store.checkpointInBackground(every: .milliseconds(250)) { error in
+                logger.warning("cannot checkpoint the state database (commits will): \(error)")
+            }
+        } catch {
+            throw StartupError(lines: ["cannot open the state in \(configuration.stateDirectory): \(error)"])
+        }
+        defer { checkpointer.stop() }
         let notifier = SystemdNotifier()
         let observer = SystemdObserver(notifier: notifier)
         let dispatcher = Dispatcher(store: store, clock: clock, logger: logger)
