@@ -112,6 +112,9 @@ public final class Engine {
         if output.resolutions == nil { output.resolutions = [] }
     }
 
+    /// Whether resolutions are waiting for `takeResolutions`.
+    public var hasResolutions: Bool { !(output.resolutions?.isEmpty ?? true) }
+
     /// The resolutions since the last call.
     public func takeResolutions() -> [Resolution] {
         guard let all = output.resolutions, !all.isEmpty else { return [] }

@@ -69,13 +69,15 @@ public enum ConfigurationLoader {
     public static let members: Set<String> = ["rules", "state_directory", "sources", "sinks", "routes", "default_sinks",
                                               "pipeline", "live_time"]
     public static let routeMembers: Set<String> = ["sinks", "severity", "rules", "labels", "continue"]
-    public static let pipelineMembers: Set<String> = ["batch_max_events", "batch_max_delay"]
+    public static let pipelineMembers: Set<String> = ["batch_max_events", "batch_max_delay", "commit_interval"]
     public static let liveTimeMembers: Set<String> = ["wall_clock", "delay"]
     /// 1 KiB to 1 GiB.
     public static let maximumLineBytesRange = 1024...(1 << 30)
     public static let batchMaximumEventsRange = 1...1_000_000
     /// `batch_max_delay` at most 10 s: longer only delays alerts.
     public static let longestBatchDelay: Int64 = 10_000
+    /// `commit_interval` at most one minute: longer only makes more to read again after a crash.
+    public static let longestCommitInterval: Int64 = 60_000
     /// `live_time.delay` at most one day.
     public static let longestLiveDelay: Int64 = 86_400_000
     /// Without `state_directory` and `$STATE_DIRECTORY`.
@@ -421,6 +423,10 @@ public enum ConfigurationLoader {
         if let n = object["batch_max_delay"],
            let value = d.decodeDuration(n, at: object.path["batch_max_delay"], maximum: longestBatchDelay) {
             pipeline.batchMaximumDelayMilliseconds = value
+        }
+        if let n = object["commit_interval"],
+           let value = d.decodeDuration(n, at: object.path["commit_interval"], maximum: longestCommitInterval) {
+            pipeline.commitIntervalMilliseconds = value
         }
         return pipeline
     }

@@ -125,16 +125,22 @@ public struct RouteConfiguration: Sendable, Equatable {
     }
 }
 
-/// How events are grouped into units of work (one evaluation and one durable commit each).
+/// How events are grouped into units of work (batches, each read and evaluated in one go) and how often
+/// their results are made durable.
 public struct PipelineConfiguration: Sendable, Equatable {
     /// Most events in one batch.
     public var batchMaximumEvents: Int
     /// Longest an event waits for its batch to fill, in milliseconds.
     public var batchMaximumDelayMilliseconds: Int64
+    /// Longest a batch that produced no alert waits for its durable commit, in milliseconds, while the
+    /// stream keeps coming; 0 commits every batch. A batch with alerts or resolutions commits at once.
+    public var commitIntervalMilliseconds: Int64
 
-    public init(batchMaximumEvents: Int = 4096, batchMaximumDelayMilliseconds: Int64 = 5) {
+    public init(batchMaximumEvents: Int = 4096, batchMaximumDelayMilliseconds: Int64 = 5,
+                commitIntervalMilliseconds: Int64 = 1000) {
         self.batchMaximumEvents = batchMaximumEvents
         self.batchMaximumDelayMilliseconds = batchMaximumDelayMilliseconds
+        self.commitIntervalMilliseconds = commitIntervalMilliseconds
     }
 }
 

@@ -23,6 +23,11 @@ public protocol PipelineObserver: AnyObject, Sendable {
 /// The daemon's unit of work, on one thread: read what the sources have, evaluate it, and commit rule
 /// state, alerts and source positions in one transaction.
 ///
+/// A batch that produced alerts (or resolutions) commits at once: its alerts go out only once they are
+/// durable. A batch that produced none waits for a later commit while the stream keeps coming, at most
+/// `commit_interval`, and commits as soon as the stream pauses: a crash before then only means reading
+/// those events again from the committed positions, which produces the same state and no alert.
+///
 /// Everything the engine touches stays on the pipeline's thread; other threads only ask for a reload or a
 /// stop (`requestReload`, `requestStop`), which wake the thread through a pipe.
 public final class Pipeline: @unchecked Sendable {
@@ -56,6 +61,10 @@ public final class Pipeline: @unchecked Sendable {
     private var batchStartedAt: Int64 = 0
     private var batchDirty = false
     private var replaceAllRulesAtNextCommit = false
+    /// Batches evaluated but not committed yet (they produced no alert): when the first of them started.
+    private var uncommittedSince: Int64?
+    /// When the last batch closed: the stream counts as paused when no new batch opened within a batch delay.
+    private var lastBatchClosedAt: Int64 = 0
     /// A batch whose commit failed: committed again before anything else happens.
     private var failedCommit: BatchCommit?
     private var commitFailures = 0
@@ -198,21 +207,43 @@ public final class Pipeline: @unchecked Sendable {
         } else {
             advanceWallClock()
             readSources()
-            if batchDirty, batchItems >= generation.configuration.pipeline.batchMaximumEvents
-                || monotonicMilliseconds() - batchStartedAt >= generation.configuration.pipeline.batchMaximumDelayMilliseconds {
-                commit()
+            let pipeline = generation.configuration.pipeline, now = monotonicMilliseconds()
+            if batchDirty {
+                if batchItems >= pipeline.batchMaximumEvents || now - batchStartedAt >= pipeline.batchMaximumDelayMilliseconds {
+                    closeBatch(now: now)
+                }
+            } else if uncommittedSince != nil, now - lastBatchClosedAt >= pipeline.batchMaximumDelayMilliseconds {
+                commit()  // the stream paused: durability costs nothing now
             }
         }
         housekeeping()
-        if failedCommit == nil, !batchDirty, generation.sources.allSatisfy(\.isFinished) { return .finished }
+        if failedCommit == nil, !batchDirty, uncommittedSince == nil, generation.sources.allSatisfy(\.isFinished) {
+            return .finished
+        }
         return .running
+    }
+
+    /// Ends the open batch: commits it now when it has something to deliver or the commit interval is up,
+    /// else leaves it for a later commit.
+    private func closeBatch(now: Int64) {
+        let pipeline = generation.configuration.pipeline
+        let since = uncommittedSince ?? batchStartedAt
+        if !batchAlerts.isEmpty || generation.evaluator.engine.hasResolutions || replaceAllRulesAtNextCommit
+            || now - since >= pipeline.commitIntervalMilliseconds {
+            commit()
+        } else {
+            uncommittedSince = since
+            batchItems = 0
+            batchDirty = false
+            lastBatchClosedAt = now
+        }
     }
 
     /// Commits the open batch now (at stop, and for tests).
     public func flush() {
         if let failed = failedCommit {
             retry(failed)
-        } else if batchDirty {
+        } else if batchDirty || uncommittedSince != nil {
             commit()
         }
     }
@@ -220,8 +251,11 @@ public final class Pipeline: @unchecked Sendable {
     private func nextDueIn() -> Int64 {
         let now = monotonicMilliseconds()
         var due = Self.idleTickMilliseconds
+        let delay = generation.configuration.pipeline.batchMaximumDelayMilliseconds
         if batchDirty {
-            due = min(due, max(0, batchStartedAt + generation.configuration.pipeline.batchMaximumDelayMilliseconds - now))
+            due = min(due, max(0, batchStartedAt + delay - now))
+        } else if uncommittedSince != nil {
+            due = min(due, max(0, lastBatchClosedAt + delay - now))
         }
         if failedCommit != nil { due = min(due, 1000) }
         return due
@@ -311,6 +345,7 @@ public final class Pipeline: @unchecked Sendable {
             batchAlerts.removeAll(keepingCapacity: true)
             batchItems = 0
             batchDirty = false
+            uncommittedSince = nil
             retry(batch)
         } catch {
             // Encoding our own state failed: nothing was taken from the engine that a later commit would miss.

@@ -25,7 +25,7 @@ struct ConfigurationLoaderTests {
         {"sinks": "raw"}
       ],
       "default_sinks": ["alerts"],
-      "pipeline": {"batch_max_events": 100, "batch_max_delay": "20ms"},
+      "pipeline": {"batch_max_events": 100, "batch_max_delay": "20ms", "commit_interval": "2s"},
       "live_time": {"wall_clock": false, "delay": "1h30m"}
     }
     """
@@ -55,7 +55,8 @@ struct ConfigurationLoaderTests {
                 RouteConfiguration(sinks: ["raw"]),
             ],
             defaultSinks: ["alerts"],
-            pipeline: PipelineConfiguration(batchMaximumEvents: 100, batchMaximumDelayMilliseconds: 20),
+            pipeline: PipelineConfiguration(batchMaximumEvents: 100, batchMaximumDelayMilliseconds: 20,
+                                            commitIntervalMilliseconds: 2000),
             liveTime: LiveTimeConfiguration(wallClock: false, delayMilliseconds: 5_400_000))
         #expect(configuration == expected)
     }
@@ -72,7 +73,8 @@ struct ConfigurationLoaderTests {
             file: f.path("trailwatch.json"), rules: [f.path("rules")], stateDirectory: "/var/lib/trailwatch",
             sources: [SourceConfiguration(name: "in", kind: .stdin)],
             sinks: [SinkConfiguration(name: "out", settings: StdoutSinkSettings(format: .json))], routes: [], defaultSinks: ["out"]))
-        #expect(configuration.pipeline == PipelineConfiguration(batchMaximumEvents: 4096, batchMaximumDelayMilliseconds: 5))
+        #expect(configuration.pipeline == PipelineConfiguration(batchMaximumEvents: 4096, batchMaximumDelayMilliseconds: 5,
+                                                                commitIntervalMilliseconds: 1000))
         #expect(configuration.liveTime == LiveTimeConfiguration(wallClock: true, delayMilliseconds: 60_000))
     }
 
@@ -203,6 +205,8 @@ struct ConfigurationLoaderTests {
         ])
         let longDelay = Self.minimal.replacingOccurrences(of: #"{"rules""#, with: #"{"live_time": {"delay": "1d1ms"}, "rules""#)
         #expect(try f.errors(longDelay) == [#"trailwatch.json:1:25: live_time.delay: "1d1ms" is too long: at most "1d""#])
+        let longInterval = Self.minimal.replacingOccurrences(of: #"{"rules""#, with: #"{"pipeline": {"commit_interval": "61s"}, "rules""#)
+        #expect(try f.errors(longInterval) == [#"trailwatch.json:1:34: pipeline.commit_interval: "61s" is too long: at most "1m""#])
     }
 
     @Test func routesAndSinkReferences() throws {

@@ -15,7 +15,7 @@ struct PipelineTests {
         var events: URL { dir.appendingPathComponent("events.jsonl") }
         var state: String { dir.appendingPathComponent("state").path }
 
-        init(rules: String, wallClock: Bool) throws {
+        init(rules: String, wallClock: Bool, pipeline: String = #"{"batch_max_delay": "0ms"}"#) throws {
             dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("trailwatch-pipeline-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try rules.write(to: self.rules, atomically: true, encoding: .utf8)
@@ -24,7 +24,7 @@ struct PipelineTests {
             {"rules": ["rules.json"], "state_directory": "state",
              "sources": [{"name": "at", "type": "file", "paths": ["events.jsonl"]}],
              "sinks": [{"name": "out", "type": "file", "path": "alerts.jsonl"}], "default_sinks": ["out"],
-             "pipeline": {"batch_max_delay": "0ms"},
+             "pipeline": \(pipeline),
              "live_time": {"wall_clock": \(wallClock), "delay": "1m"}}
             """.write(to: config, atomically: true, encoding: .utf8)
         }
@@ -174,5 +174,72 @@ struct PipelineTests {
         #expect(pipeline.statusLine.contains("reload failed with 2 errors"), "\(pipeline.statusLine)")
         try scratch.append(#"{"id": "d1", "eventTime": "2026-03-01T10:00:00Z", "action": "x.delete"}"#)
         #expect(try step(pipeline) { try scratch.alerts(store).count == 1 })
+    }
+
+    // MARK: When batches commit
+
+    static let deletes = #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}}"#
+    static func quiet(_ n: Int) -> String { #"{"id": "q\#(n)", "eventTime": "2026-03-01T10:00:00Z", "action": "x.read"}"# }
+
+    func committedEvents(_ store: StateStore) throws -> Int { try store.load().events }
+
+    @Test("a batch without alerts waits for the stream to pause; a batch with one commits at once")
+    func quietBatchesCommitWhenTheStreamPauses() throws {
+        let scratch = try Scratch(rules: Self.deletes, wallClock: false,
+                                  pipeline: #"{"batch_max_delay": "50ms", "commit_interval": "1m"}"#)
+        let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
+        try scratch.append(Self.quiet(1), Self.quiet(2), Self.quiet(3))
+        pipeline.step(waitMilliseconds: 0)
+        #expect(pipeline.events == 3)
+        usleep(60_000)
+        pipeline.step(waitMilliseconds: 0)  // closes the batch: nothing to deliver, so no commit yet
+        #expect(try committedEvents(store) == 0)
+        #expect(pipeline.commits == 0)
+        usleep(60_000)
+        pipeline.step(waitMilliseconds: 0)  // nothing new for a batch delay: the stream paused
+        #expect(try committedEvents(store) == 3)
+        #expect(pipeline.commits == 1)
+
+        try scratch.append(Self.quiet(4), #"{"id": "d1", "eventTime": "2026-03-01T10:00:01Z", "action": "x.delete"}"#)
+        pipeline.step(waitMilliseconds: 0)
+        usleep(60_000)
+        pipeline.step(waitMilliseconds: 0)  // closes the batch, which has an alert
+        #expect(try scratch.alerts(store).map(\.rule) == ["deletes"])
+        #expect(try committedEvents(store) == 5)
+        #expect(pipeline.commits == 2)
+    }
+
+    @Test("a stream that never pauses commits at least every commit_interval")
+    func aBusyStreamCommitsEveryInterval() throws {
+        let scratch = try Scratch(rules: Self.deletes, wallClock: false,
+                                  pipeline: #"{"batch_max_delay": "10ms", "commit_interval": "150ms"}"#)
+        let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
+        let started = ContinuousClock.now
+        var appended = 0
+        // Every step finds a new line first, so the stream never looks paused.
+        while ContinuousClock.now - started < .milliseconds(600) {
+            appended += 1
+            try scratch.append(Self.quiet(appended))
+            pipeline.step(waitMilliseconds: 0)
+            usleep(12_000)
+        }
+        let elapsed = (ContinuousClock.now - started) / .milliseconds(1)
+        let committed = try committedEvents(store)
+        #expect(committed > 0 && committed < appended, "\(committed) of \(appended)")
+        #expect(pipeline.commits >= 1 && Double(pipeline.commits) <= elapsed / 150 + 1, "\(pipeline.commits) in \(elapsed) ms")
+        pipeline.flush()
+        #expect(try committedEvents(store) == appended)
+    }
+
+    @Test("commit_interval 0 commits every batch")
+    func zeroIntervalCommitsEveryBatch() throws {
+        let scratch = try Scratch(rules: Self.deletes, wallClock: false,
+                                  pipeline: #"{"batch_max_delay": "20ms", "commit_interval": "0ms"}"#)
+        let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
+        try scratch.append(Self.quiet(1))
+        pipeline.step(waitMilliseconds: 0)
+        usleep(30_000)
+        pipeline.step(waitMilliseconds: 0)
+        #expect(try committedEvents(store) == 1)
     }
 }
