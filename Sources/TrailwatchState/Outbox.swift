@@ -162,8 +162,14 @@ extension StateStore {
         }
     }
 
+    /// Rows are appended in time order, so the old ones are those before the first young one, found by
+    /// reading from the oldest (no index on age to maintain on every commit). Should the clock have gone
+    /// back, rows after that first young one wait for a later prune: nothing young is ever removed.
     static let pruneDeliveredSQL = """
-        DELETE FROM outbox WHERE created_at < ?
+        DELETE FROM outbox
+        WHERE seq < coalesce((SELECT seq FROM outbox WHERE created_at >= ?1 ORDER BY seq LIMIT 1),
+                             (SELECT max(seq) + 1 FROM outbox))
+        AND created_at < ?1
         AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = outbox.seq AND d.status != 'delivered')
         """
 

@@ -67,15 +67,27 @@ enum StateSchema {
             // Each batch's group changes as one row, folded into group_state from time to time (StateLog).
             try db.execute(sql: "CREATE TABLE state_log (seq INTEGER PRIMARY KEY, changes BLOB NOT NULL)")
         }
-        migrator.registerMigration("v4: delivery indexes") { db in
-            // A sink's queue is its pending rows only: the v1 index also held every delivered row, and the
-            // planner walked the primary key past all of them on every poll (cost grew with the 7 days kept).
-            // Lookups by outbox row (pruning, the cascade from outbox) and by age get indexes of their own.
+        migrator.registerMigration("v4: delivery queues") { db in
+            // A sink's queue is an index of its pending rows only. With v1's (sink, status, seq) index beside
+            // the (sink, seq) key, the planner walked the key past every delivered row of the sink on each
+            // poll, a cost growing with the 7 days kept. Keyed by (seq, sink), the rows of one outbox row
+            // (pruning, the cascade from outbox, resolutions) are found by key, with no index to maintain.
             try db.execute(sql: """
-                DROP INDEX delivery_pending;
+                CREATE TABLE delivery_v4 (
+                    sink TEXT NOT NULL,
+                    seq INTEGER NOT NULL REFERENCES outbox (seq) ON DELETE CASCADE,
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    updated_at INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (seq, sink)
+                ) WITHOUT ROWID;
+                INSERT INTO delivery_v4 (sink, seq, status, attempts, next_attempt_at, last_error, updated_at)
+                    SELECT sink, seq, status, attempts, next_attempt_at, last_error, updated_at FROM delivery;
+                DROP TABLE delivery;
+                ALTER TABLE delivery_v4 RENAME TO delivery;
                 CREATE INDEX delivery_pending ON delivery (sink, seq) WHERE status = 'pending';
-                CREATE INDEX delivery_seq ON delivery (seq);
-                CREATE INDEX outbox_created_at ON outbox (created_at);
                 """)
         }
         return migrator

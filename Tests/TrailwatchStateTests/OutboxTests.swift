@@ -38,14 +38,42 @@ struct OutboxTests {
         #expect(!plan.contains("PRIMARY KEY (sink=?)"), "\(plan)")
     }
 
-    @Test("pruning finds old alerts by age and their deliveries by outbox row")
-    func pruningUsesIndexes() throws {
+    @Test("pruning reads only the old rows and finds their deliveries by key")
+    func pruningUsesKeys() throws {
         let store = try storeWithHistory(count: 50, pending: 1)
         let plan = try plan(store, StateStore.pruneDeliveredSQL, [6])
-        #expect(plan.contains("INDEX outbox_created_at (created_at<?)"), "\(plan)")
-        #expect(plan.contains("SEARCH d USING INDEX delivery_seq (seq=?)"), "\(plan)")
+        #expect(plan.contains("SEARCH outbox USING INTEGER PRIMARY KEY (rowid<?)"), "\(plan)")
+        #expect(plan.contains("SEARCH d USING PRIMARY KEY (seq=?)"), "\(plan)")
+        #expect(try store.pruneDelivered(before: 5) == 0, "younger than the cutoff")
         #expect(try store.pruneDelivered(before: 6) == 49)
         #expect(try store.outbox().map(\.alertID) == ["a49"])
         #expect(try store.pendingDeliveries(sink: "file", limit: 10).map(\.alertID) == ["a49"])
+        #expect(try store.deliveryCounts()["file"] == DeliveryCounts(pending: 1, delivered: 0, dead: 0))
+    }
+
+    @Test("deliveries written before v4 keep their state through the migration")
+    func deliveriesSurviveTheV4Migration() throws {
+        let directory = StateStoreTests.temporaryDirectory()
+        let pool = try DatabasePool(path: directory + "/state.sqlite")
+        try StateSchema.migrator.migrate(pool, upTo: "v3: state log")
+        try pool.write { db in
+            for seq in 1...3 {
+                try db.execute(sql: """
+                    INSERT INTO outbox (seq, alert_id, rule, severity, time, body, created_at) VALUES (?, ?, 'r', 'high', 0, '{}', 5)
+                    """, arguments: [seq, "a\(seq)"])
+            }
+            try db.execute(sql: """
+                INSERT INTO delivery (sink, seq, status, attempts, last_error) VALUES
+                    ('file', 1, 'delivered', 1, NULL), ('file', 2, 'pending', 0, NULL), ('hook', 1, 'dead', 3, 'HTTP 400'),
+                    ('hook', 3, 'pending', 2, 'timeout')
+                """)
+        }
+        try pool.close()
+        let store = try StateStore(directory: directory)
+        #expect(try store.pendingDeliveries(sink: "file", limit: 10).map(\.alertID) == ["a2"])
+        #expect(try store.pendingDeliveries(sink: "hook", limit: 10).map { "\($0.alertID):\($0.attempts)" } == ["a3:2"])
+        #expect(try store.deliveries(sink: "hook").map { "\($0.alertID) \($0.status) \($0.lastError ?? "-")" }
+                == ["a1 dead HTTP 400", "a3 pending timeout"])
+        #expect(try store.deliveryCounts()["file"] == DeliveryCounts(pending: 1, delivered: 1, dead: 0))
     }
 }
