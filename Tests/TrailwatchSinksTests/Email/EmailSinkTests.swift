@@ -93,6 +93,10 @@ import TrailwatchTestSupport
 
 @Suite(.enabled(if: SMTPServerProcess.isAvailable, "needs python3 with aiosmtpd (Debian python3-aiosmtpd) and openssl"))
 struct EmailSinkTests {
+    /// Only a hang detector. 30 s failed once in a full parallel run (never alone, nor in 15 runs beside
+    /// two busy cores): there each step of the conversation waits for one of two cooperative threads,
+    /// which other tests can hold for tens of seconds.
+    static let conversationTimeout: Int64 = 120_000
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp-receiver.py").path
 
     /// A sink speaking to `server`, trusting its certificate, with the password in a file.
@@ -104,7 +108,7 @@ struct EmailSinkTests {
                                           caFile: FileManager.default.fileExists(atPath: server.certificate.path) ? server.certificate.path : nil,
                                           username: username,
                                           password: username == nil ? nil : .file(passwordFile.path), helo: "tw.test",
-                                          connectTimeoutMilliseconds: 10_000, timeoutMilliseconds: 30_000)
+                                          connectTimeoutMilliseconds: 10_000, timeoutMilliseconds: Self.conversationTimeout)
         return try EmailSink(name: "mail", settings: EmailSinkSettings(from: "trailwatch <trailwatch@example.org>", to: to, smtp: smtp),
                              context: SampleAlerts.context(), now: { SMTPMessageTests.date })
     }
@@ -203,7 +207,7 @@ struct EmailSinkTests {
         let other = try SMTPServerProcess(script: Self.script)
         defer { other.remove() }
         let smtp = EmailSinkSettings.SMTP(host: "127.0.0.1", port: server.port, caFile: other.certificate.path,
-                                          connectTimeoutMilliseconds: 10_000, timeoutMilliseconds: 30_000)
+                                          connectTimeoutMilliseconds: 10_000, timeoutMilliseconds: Self.conversationTimeout)
         let untrusted = try EmailSink(name: "m", settings: EmailSinkSettings(from: "a@b.c", to: ["d@e.f"], smtp: smtp),
                                       context: SampleAlerts.context())
         await #expect(throws: DeliveryError.self) { try await untrusted.deliver([SampleAlerts.alert()]) }
