@@ -21,6 +21,10 @@ public final class BackgroundCheckpointer: Sendable {
     private let onError: @Sendable (any Error) -> Void
     private let queue = DispatchQueue(label: "trailwatch.checkpoint")
     private let stopped = Atomic<Bool>(false)
+    /// Rounds in a row that found the checkpoint locks taken.
+    private let busyRounds = Atomic<Int>(0)
+    /// Busy rounds (at 250 ms, 10 s) before it is worth a report: a few are normal beside a busy writer.
+    static let busyRoundsReported = 40
 
     init(store: StateStore, interval: Duration, onError: @escaping @Sendable (any Error) -> Void) throws {
         self.store = store
@@ -57,6 +61,11 @@ public final class BackgroundCheckpointer: Sendable {
     private func checkpoint() {
         do {
             _ = try connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
+            busyRounds.store(0, ordering: .relaxed)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            // A passive checkpoint does not wait for the locks a writer holds for an instant; the next round will.
+            let rounds = busyRounds.add(1, ordering: .relaxed).newValue
+            if rounds % Self.busyRoundsReported == 0 { onError(error) }
         } catch {
             onError(error)
         }
