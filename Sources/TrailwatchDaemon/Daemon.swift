@@ -24,14 +24,9 @@ public enum Daemon {
         } catch {
             throw StartupError(lines: error.items.map(\.description))
         }
-        let store: StateStore
+        let store: StateStore, checkpointer: BackgroundCheckpointer
         do {
             store = try StateStore(directory: configuration.stateDirectory)
-        } catch {
-            throw StartupError(lines: ["cannot open the state in \(configuration.stateDirectory): \(error)"])
-        }
-        let checkpointer: BackgroundCheckpointer
-        do {
             checkpointer = try store.checkpointInBackground(every: .milliseconds(250)) { error in
                 logger.warning("cannot checkpoint the state database (commits will): \(error)")
             }

@@ -4,15 +4,15 @@ import Synchronization
 
 /// Copies committed WAL pages into the database file from a thread of its own, so commits do not.
 ///
-/// SQLite checkpoints in whichever commit crosses `wal_autocheckpoint` pages: that commit then copies
-/// about 4 MB and waits for two `fsync`s, and the alerts of its batch wait with it (several per second at
-/// 10,000 events/s). Here a second connection runs a PASSIVE checkpoint, which never blocks the writer,
+/// SQLite checkpoints in whichever commit crosses `wal_autocheckpoint` pages: that commit then copies the
+/// pages changed since the last checkpoint and waits for two `fsync`s, and the alerts of its batch wait
+/// with it (about once a second at 10,000 events/s). Here a second connection runs a PASSIVE checkpoint, which never blocks the writer,
 /// every `interval`; the writer's own threshold is raised, not removed, so the WAL stays bounded should
 /// this thread fall behind.
 public final class BackgroundCheckpointer: Sendable {
     /// The writer checkpoints by itself past this many WAL pages (64 MiB): only when this thread lags.
     static let writerFallbackPages = 16_384
-    /// SQLite's default threshold, restored at stop for the commands that open the store without us.
+    /// SQLite's default threshold, restored at stop: the store's writer checkpoints by itself again.
     static let defaultAutocheckpointPages = 1000
 
     private let store: StateStore

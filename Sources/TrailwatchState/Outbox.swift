@@ -48,8 +48,9 @@ extension StateStore {
         }
     }
 
-    /// Named index: without statistics SQLite prefers the primary key (sink, seq), which gives the order
-    /// too but walks every delivered row of the sink before the first pending one.
+    /// The index is named so the plan cannot drift: without statistics, v1's planner chose the primary
+    /// key, which gives the order too but walked every delivered row of the sink before the first pending
+    /// one. SQLite picks the partial index by itself today; naming it makes that a guarantee.
     static let pendingDeliveriesSQL = """
         SELECT d.seq, o.alert_id, o.body, d.attempts, o.created_at, o.kind
         FROM delivery d INDEXED BY delivery_pending JOIN outbox o ON o.seq = d.seq

@@ -239,7 +239,7 @@ public final class Pipeline: @unchecked Sendable {
         }
     }
 
-    /// Commits the open batch now (at stop, and for tests).
+    /// Commits now what was evaluated and not yet committed (at stop and reload, and for tests).
     public func flush() {
         if let failed = failedCommit {
             retry(failed)

@@ -94,8 +94,8 @@ import TrailwatchTestSupport
 @Suite(.enabled(if: SMTPServerProcess.isAvailable, "needs python3 with aiosmtpd (Debian python3-aiosmtpd) and openssl"))
 struct EmailSinkTests {
     /// Only a hang detector. 30 s failed once in a full parallel run (never alone, nor in 15 runs beside
-    /// two busy cores): there each step of the conversation waits for one of two cooperative threads,
-    /// which other tests can hold for tens of seconds.
+    /// two busy cores). The likely cause, not proven: there each step of the conversation waits for one of
+    /// two cooperative threads, which other tests can hold for tens of seconds.
     static let conversationTimeout: Int64 = 120_000
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp-receiver.py").path
 
