@@ -139,7 +139,7 @@ let package = Package(
             name: "TrailwatchDaemonTests",
             dependencies: [
                 "TrailwatchDaemon", "TrailwatchState", "TrailwatchSources", "TrailwatchSystemd", "TrailwatchCore",
-                "TrailwatchConfiguration", "TrailwatchSinks",
+                "TrailwatchConfiguration", "TrailwatchSinks", "TrailwatchEngine", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Runs the built `trailwatch` binary on real files: CLI behaviour, the conformance suite, the rule pack.

@@ -21,7 +21,8 @@ public protocol PipelineObserver: AnyObject, Sendable {
 }
 
 /// The daemon's unit of work, on one thread: read what the sources have, evaluate it, and commit rule
-/// state, alerts and source positions in one transaction.
+/// state, alerts and source positions in one transaction (written by the `Committer`'s thread, in order,
+/// while the next batch is evaluated).
 ///
 /// A batch that produced alerts (or resolutions) commits at once: its alerts go out only once they are
 /// durable. A batch that produced none waits for a later commit while the stream keeps coming, at most
@@ -65,9 +66,10 @@ public final class Pipeline: @unchecked Sendable {
     private var uncommittedSince: Int64?
     /// When the last batch closed: the stream counts as paused when no new batch opened within a batch delay.
     private var lastBatchClosedAt: Int64 = 0
-    /// A batch whose commit failed: committed again before anything else happens.
-    private var failedCommit: BatchCommit?
-    private var commitFailures = 0
+    /// Writes closed batches; reading pauses while it is full (commits slower than reading, or failing).
+    private var committer: Committer!
+    /// Set while the loop waits for the committer to make room, so that it is woken when it does.
+    private let waitingForRoom = Atomic<Bool>(false)
 
     // Reporting.
     private var lastStatusAt: Int64 = 0
@@ -83,13 +85,11 @@ public final class Pipeline: @unchecked Sendable {
     static let pruneIntervalMilliseconds: Int64 = 600_000
     private var lastPruneAt: Int64 = 0
 
-    /// Durable commits made, and the pipeline thread's CPU time spent preparing and writing them: what
-    /// durability costs, logged at stop (the benchmark compares it with evaluation).
+    /// Batches handed to the committer, and the pipeline thread's CPU time spent preparing them (the
+    /// committer counts its own): what durability costs, logged at stop (the benchmark compares it with
+    /// evaluation).
     private(set) var commits = 0
-    private(set) var commitCPUNanoseconds: Int64 = 0
-    /// The longest commit in wall time: an alert waits for its commit, so this bounds what durability adds
-    /// to alert latency.
-    private(set) var longestCommit: Duration = .zero
+    private(set) var commitPreparationCPUNanoseconds: Int64 = 0
 
     /// Counters for tests and status.
     public var events: Int { generation.evaluator.events }
@@ -115,6 +115,10 @@ public final class Pipeline: @unchecked Sendable {
         }
         wakeRead = fds[0]
         wakeWrite = fds[1]
+        committer = Committer(store: store, dispatcher: dispatcher, logger: logger) { [weak self] in
+            guard let self, waitingForRoom.load(ordering: .acquiring) else { return }
+            poke()
+        }
 
         let saved = try store.load()
         let ruleSet = try Self.compileRules(configuration)
@@ -149,6 +153,7 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     deinit {
+        committer.finish()
         close(wakeRead)
         close(wakeWrite)
     }
@@ -157,7 +162,7 @@ public final class Pipeline: @unchecked Sendable {
     public var statusLine: String {
         let g = generation!
         var text = "\(g.ruleCount) rules, \(g.sources.count) sources; \(events) events, \(alertsSent) alerts, \(rejected) rejected"
-        if let problem = lastProblem { text += "; \(problem)" }
+        if let problem = committer.problem ?? lastProblem { text += "; \(problem)" }
         return text
     }
 
@@ -186,11 +191,14 @@ public final class Pipeline: @unchecked Sendable {
             if step() == .finished { break }
         }
         flush()
+        committer.finish()
         for source in generation.sources { source.close() }
+        let written = committer.totals
         logger.notice("pipeline stopped", metadata: [
             "events": "\(events)", "alerts": "\(alertsSent)", "commits": "\(commits)",
-            "commit_cpu_ms": "\(commitCPUNanoseconds / 1_000_000)",
-            "longest_commit_us": "\(Int(longestCommit / .microseconds(1)))",
+            "commit_cpu_ms": "\((commitPreparationCPUNanoseconds + written.cpuNanoseconds) / 1_000_000)",
+            "commit_prepare_cpu_ms": "\(commitPreparationCPUNanoseconds / 1_000_000)",
+            "longest_commit_us": "\(Int(written.longestWait / .microseconds(1)))",
         ])
     }
 
@@ -202,9 +210,7 @@ public final class Pipeline: @unchecked Sendable {
     public func step(waitMilliseconds: Int64? = nil) -> StepResult {
         if reloadRequested.exchange(false, ordering: .acquiringAndReleasing) { reload() }
         wait(maximum: waitMilliseconds ?? nextDueIn())
-        if let failed = failedCommit {
-            retry(failed)
-        } else {
+        if !committer.isFull {
             advanceWallClock()
             readSources()
             let pipeline = generation.configuration.pipeline, now = monotonicMilliseconds()
@@ -217,7 +223,7 @@ public final class Pipeline: @unchecked Sendable {
             }
         }
         housekeeping()
-        if failedCommit == nil, !batchDirty, uncommittedSince == nil, generation.sources.allSatisfy(\.isFinished) {
+        if !batchDirty, uncommittedSince == nil, !committer.hasWork, generation.sources.allSatisfy(\.isFinished) {
             return .finished
         }
         return .running
@@ -239,16 +245,19 @@ public final class Pipeline: @unchecked Sendable {
         }
     }
 
-    /// Commits now what was evaluated and not yet committed (at stop and reload, and for tests).
+    /// Commits now what was evaluated and not yet committed, and waits until it is written (at stop and
+    /// reload, and for tests); returns early when a write fails (it is retried).
     public func flush() {
-        if let failed = failedCommit {
-            retry(failed)
-        } else if batchDirty || uncommittedSince != nil {
-            commit()
-        }
+        if batchDirty || uncommittedSince != nil { commit() }
+        committer.drain()
     }
 
+    /// Waits until every closed batch is written (tests).
+    func waitForCommits() { committer.drain() }
+
     private func nextDueIn() -> Int64 {
+        // While the committer is full nothing is due but room, and it pokes when it makes some.
+        if committer.isFull { return Int64(Committer.retryInterval * 1000) }
         let now = monotonicMilliseconds()
         var due = Self.idleTickMilliseconds
         let delay = generation.configuration.pipeline.batchMaximumDelayMilliseconds
@@ -257,7 +266,6 @@ public final class Pipeline: @unchecked Sendable {
         } else if uncommittedSince != nil {
             due = min(due, max(0, lastBatchClosedAt + delay - now))
         }
-        if failedCommit != nil { due = min(due, 1000) }
         return due
     }
 
@@ -266,10 +274,18 @@ public final class Pipeline: @unchecked Sendable {
         // An open batch is committed at its deadline whatever arrives before it, so new data is read then,
         // in one pass: waking for every append (thousands a second on a busy stream) only costs CPU.
         let batchWaits = batchDirty && batchItems < generation.configuration.pipeline.batchMaximumEvents
-        for source in generation.sources where !source.isFinished && !batchWaits {
+        // Nothing is read while the committer is full: wait for it to make room (it pokes), not for data.
+        // The flag goes up before the check, so a batch written in between still pokes.
+        waitingForRoom.store(true, ordering: .releasing)
+        let full = committer.isFull
+        if !full { waitingForRoom.store(false, ordering: .releasing) }
+        defer { waitingForRoom.store(false, ordering: .releasing) }
+        for source in generation.sources where !source.isFinished && !batchWaits && !full {
             if let fd = source.wakeDescriptor { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
         }
-        _ = poll(&fds, nfds_t(fds.count), Int32(clamping: maximum))
+        // Room may have come since `maximum` was worked out while full: then the batch's deadline counts.
+        let timeout = full ? maximum : min(maximum, nextDueIn())
+        _ = poll(&fds, nfds_t(fds.count), Int32(clamping: timeout))
         if fds[0].revents & Int16(POLLIN) != 0 {
             var sink = [UInt8](repeating: 0, count: 64)
             while read(wakeRead, &sink, sink.count) > 0 {}
@@ -323,12 +339,9 @@ public final class Pipeline: @unchecked Sendable {
     // MARK: Commit
 
     private func commit() {
-        let started = threadCPUNanoseconds(), startedAt = ContinuousClock.now
-        defer {
-            commits += 1
-            commitCPUNanoseconds += threadCPUNanoseconds() - started
-            longestCommit = max(longestCommit, ContinuousClock.now - startedAt)
-        }
+        let started = threadCPUNanoseconds()
+        // A batch that filled up was cut short of data already there: written beside the next one.
+        let filled = batchItems >= generation.configuration.pipeline.batchMaximumEvents
         let g = generation!
         let engine = g.evaluator.engine
         do {
@@ -346,9 +359,12 @@ public final class Pipeline: @unchecked Sendable {
             batchItems = 0
             batchDirty = false
             uncommittedSince = nil
-            retry(batch)
+            commits += 1
+            commitPreparationCPUNanoseconds += threadCPUNanoseconds() - started
+            committer.submit(batch, overlap: filled)  // the committer counts the writing
         } catch {
             // Encoding our own state failed: nothing was taken from the engine that a later commit would miss.
+            commitPreparationCPUNanoseconds += threadCPUNanoseconds() - started
             logger.critical("cannot prepare the state commit: \(error)")
         }
     }
@@ -360,28 +376,6 @@ public final class Pipeline: @unchecked Sendable {
             "rule": "\(a.rule)", "severity": "\(a.severity.rawValue)", "alert": "\(a.id)",
             "sinks": "\(routed.sinks.joined(separator: ","))",
         ])
-    }
-
-    /// Commits `batch`; on failure keeps it, stops reading and tries again (disk full, locked database).
-    private func retry(_ batch: BatchCommit) {
-        do {
-            try store.commit(batch)
-            failedCommit = nil
-            if commitFailures > 0 {
-                logger.notice("state commits work again after \(commitFailures) failures")
-                lastProblem = nil
-            }
-            commitFailures = 0
-            if !batch.alerts.isEmpty { dispatcher?.wake() }
-        } catch {
-            failedCommit = batch
-            commitFailures += 1
-            lastProblem = "state commit failing: \(error)"
-            if commitFailures == 1 || commitFailures % 60 == 0 {
-                logger.error("cannot commit state (reading paused, nothing is lost; retrying): \(error)",
-                             metadata: ["attempts": "\(commitFailures)"])
-            }
-        }
     }
 
     // MARK: Status and watchdog
@@ -504,13 +498,6 @@ public final class Pipeline: @unchecked Sendable {
         for rule in ruleSet.rules { if let sinks = rule.definition.sinks { ruleSinks[rule.id] = sinks } }
         return AlertRouter(routes: configuration.routes, defaultSinks: configuration.defaultSinks, ruleSinks: ruleSinks)
     }
-}
-
-/// CPU time of the calling thread.
-private func threadCPUNanoseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
 }
 
 /// Why the pipeline could not start or reload.

@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import Testing
+import GRDB
 import TrailwatchCore
 @testable import TrailwatchDaemon
-import TrailwatchState
+@testable import TrailwatchState
 
 /// The pipeline in-process, on real files and a real SQLite file, with a manual wall clock.
 struct PipelineTests {
@@ -197,6 +198,7 @@ struct PipelineTests {
         #expect(pipeline.commits == 0)
         usleep(60_000)
         pipeline.step(waitMilliseconds: 0)  // nothing new for a batch delay: the stream paused
+        pipeline.waitForCommits()
         #expect(try committedEvents(store) == 3)
         #expect(pipeline.commits == 1)
 
@@ -204,6 +206,7 @@ struct PipelineTests {
         pipeline.step(waitMilliseconds: 0)
         usleep(60_000)
         pipeline.step(waitMilliseconds: 0)  // closes the batch, which has an alert
+        pipeline.waitForCommits()
         #expect(try scratch.alerts(store).map(\.rule) == ["deletes"])
         #expect(try committedEvents(store) == 5)
         #expect(pipeline.commits == 2)
@@ -224,6 +227,7 @@ struct PipelineTests {
             usleep(12_000)
         }
         let elapsed = (ContinuousClock.now - started) / .milliseconds(1)
+        pipeline.waitForCommits()
         let committed = try committedEvents(store)
         #expect(committed > 0 && committed < appended, "\(committed) of \(appended)")
         #expect(pipeline.commits >= 1 && Double(pipeline.commits) <= elapsed / 150 + 1, "\(pipeline.commits) in \(elapsed) ms")
@@ -240,6 +244,37 @@ struct PipelineTests {
         pipeline.step(waitMilliseconds: 0)
         usleep(30_000)
         pipeline.step(waitMilliseconds: 0)
+        pipeline.waitForCommits()
         #expect(try committedEvents(store) == 1)
+    }
+
+    @Test("while commits fail (a full database) reading pauses, and once they work nothing is missing")
+    func failingCommitsPauseReading() throws {
+        // The summary carries the event's long note: each alert's body needs pages of its own.
+        let rule = #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}, "summary": "{{note}}"}"#
+        let scratch = try Scratch(rules: rule, wallClock: false, pipeline: #"{"batch_max_delay": "0ms", "batch_max_events": 1}"#)
+        let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
+        func limitPages(_ full: Bool) throws {
+            try store.pool.writeWithoutTransaction { db in
+                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(full ? pages : 1 << 30)")
+            }
+        }
+        try limitPages(true)
+        let big = String(repeating: "y", count: 8000)
+        for n in 1...10 {
+            try scratch.append(#"{"id": "d\#(n)", "eventTime": "2026-03-01T10:00:0\#(n - 1)Z", "action": "x.delete", "note": "\#(big)"}"#)
+        }
+        for _ in 0..<20 { pipeline.step(waitMilliseconds: 5) }
+        // One batch being retried, one waiting, and nothing more read until they are written.
+        #expect(pipeline.events <= Committer.capacity + 1, "\(pipeline.events) events read")
+        #expect(pipeline.statusLine.contains("state commit failing"), "\(pipeline.statusLine)")
+        #expect(try scratch.alerts(store).isEmpty)
+
+        try limitPages(false)
+        #expect(try step(pipeline) { try scratch.alerts(store).count == 10 })
+        #expect(try scratch.alerts(store).map { $0.events.first } == (1...10).map { "d\($0)" })
+        #expect(try committedEvents(store) == 10)
+        #expect(!pipeline.statusLine.contains("failing"))
     }
 }

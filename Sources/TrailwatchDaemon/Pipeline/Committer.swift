@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import TrailwatchState
+
+/// Writes the pipeline's batch commits in order: on a thread of its own while the pipeline reads a backlog,
+/// on the pipeline's thread when it keeps up with the stream.
+///
+/// Each batch is one transaction (rule state, alerts, positions), written in the order the pipeline closed
+/// them, and a batch's alerts go to the sinks only once it is written: what a crash can lose is what it
+/// always could, batches not yet written, whose events are read again from the last written positions.
+///
+/// On a backlog, a commit written on the pipeline's thread stopped evaluation for its whole length, a fifth
+/// of the time; handed to this thread (`overlap`), it is written while the next batch is evaluated, and the
+/// pipeline waits only when two batches are already waiting (`isFull`). A batch closed by its time limit
+/// (the stream is not ahead of us) is written at once on the caller's thread when nothing is queued: that
+/// saves its alerts the hand-over between threads. A write that fails is queued and retried here every
+/// second, and a full queue is how a disk that stays full pauses reading.
+final class Committer: @unchecked Sendable {
+    /// Batches that may wait, the one being written included, before the pipeline stops reading.
+    static let capacity = 2
+    /// A failed commit is tried again after this long (the batch stays first in line).
+    static let retryInterval: TimeInterval = 1
+
+    private let store: StateStore
+    private let dispatcher: Dispatcher?
+    private let logger: Logger
+    private let onProgress: @Sendable () -> Void
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var queue: [(batch: BatchCommit, submittedAt: ContinuousClock.Instant)] = []
+    private var stopping = false
+    private var finished = false
+    private var failures = 0
+    private var failedSinceDrain = false
+    private var writtenCPUNanoseconds: Int64 = 0
+    private var longestWait: Duration = .zero
+    private var problemText: String?
+
+    /// - Parameter onProgress: called on the committer's thread after each written batch, so a pipeline
+    ///   waiting for room can read again.
+    init(store: StateStore, dispatcher: Dispatcher?, logger: Logger, onProgress: @escaping @Sendable () -> Void) {
+        self.store = store
+        self.dispatcher = dispatcher
+        self.logger = logger
+        self.onProgress = onProgress
+        let thread = Thread { [self] in run() }
+        thread.name = "trailwatch-commit"
+        thread.start()
+    }
+
+    /// Writes `batch` after those already queued: on this thread when `overlap` (the caller goes on
+    /// evaluating) or when others are queued, else at once on the caller's thread.
+    func submit(_ batch: BatchCommit, overlap: Bool) {
+        let submittedAt = ContinuousClock.now
+        let now = !overlap && condition.withLock { queue.isEmpty && failures == 0 }
+        guard now else {
+            condition.withLock {
+                queue.append((batch, submittedAt))
+                condition.broadcast()
+            }
+            return
+        }
+        // The queue is empty, so this thread is idle, and only the caller submits: nothing runs beside it.
+        let started = threadCPUNanoseconds()
+        let result = Result { try store.commit(batch) }
+        let cpu = threadCPUNanoseconds() - started
+        switch result {
+        case .success:
+            condition.withLock {
+                writtenCPUNanoseconds += cpu
+                longestWait = max(longestWait, ContinuousClock.now - submittedAt)
+            }
+            if !batch.alerts.isEmpty { dispatcher?.wake() }
+        case .failure(let error):
+            condition.withLock {
+                queue.append((batch, submittedAt))
+                writtenCPUNanoseconds += cpu
+                condition.broadcast()
+            }
+            failed(error)
+        }
+    }
+
+    /// True when the pipeline should not read more until a batch is written.
+    var isFull: Bool { condition.withLock { queue.count >= Self.capacity } }
+
+    /// True while batches wait to be written.
+    var hasWork: Bool { condition.withLock { !queue.isEmpty } }
+
+    /// Why commits are failing, while they are.
+    var problem: String? { condition.withLock { problemText } }
+
+    /// CPU time this thread spent writing batches, and the longest a batch waited from `submit` until
+    /// it was written (what an alert waits for).
+    var totals: (cpuNanoseconds: Int64, longestWait: Duration) {
+        condition.withLock { (writtenCPUNanoseconds, longestWait) }
+    }
+
+    /// Waits until every batch submitted so far is written, or until a write fails (the batch stays
+    /// queued and is tried again; a stop or reload must not wait for a disk that stays full).
+    func drain() {
+        condition.withLock {
+            failedSinceDrain = false
+            while !queue.isEmpty && !failedSinceDrain { condition.wait() }
+        }
+    }
+
+    /// Writes what is queued, trying a failed batch once more, then ends the thread. A batch still not
+    /// written is left to the next start, which reads its events again.
+    func finish() {
+        condition.withLock {
+            stopping = true
+            condition.broadcast()
+            while !finished { condition.wait() }
+        }
+    }
+
+    private func run() {
+        while let (batch, submittedAt, retried) = next() {
+            let started = threadCPUNanoseconds()
+            let result = Result { try store.commit(batch) }
+            let cpu = threadCPUNanoseconds() - started
+            switch result {
+            case .success:
+                let failedBefore = condition.withLock {
+                    let failedBefore = failures
+                    queue.removeFirst()
+                    failures = 0
+                    problemText = nil
+                    writtenCPUNanoseconds += cpu
+                    longestWait = max(longestWait, ContinuousClock.now - submittedAt)
+                    condition.broadcast()
+                    return failedBefore
+                }
+                if failedBefore > 0 { logger.notice("state commits work again after \(failedBefore) failures") }
+                if !batch.alerts.isEmpty { dispatcher?.wake() }
+            case .failure(let error):
+                condition.withLock { writtenCPUNanoseconds += cpu }
+                failed(error, retried: retried)
+            }
+            onProgress()
+        }
+    }
+
+    /// Records a failed write of the first queued batch; at a stop, a batch that failed again is dropped.
+    private func failed(_ error: any Error, retried: Bool = false) {
+        let (attempts, dropped) = condition.withLock {
+            failures += 1
+            failedSinceDrain = true
+            problemText = "state commit failing: \(error)"
+            var dropped = 0
+            if stopping && retried {
+                dropped = queue.count
+                queue.removeAll()
+            }
+            condition.broadcast()
+            return (failures, dropped)
+        }
+        if attempts == 1 || attempts % 60 == 0 {
+            logger.error("cannot commit state (reading paused, nothing is lost; retrying): \(error)",
+                         metadata: ["attempts": "\(attempts)"])
+        }
+        if dropped > 0 {
+            logger.error("stopping with \(dropped) batches not committed; their events are read again at the next start")
+        }
+    }
+
+    /// The batch to write next (`retried`: it failed before), waiting for one; nil once stopping with
+    /// nothing left.
+    private func next() -> (BatchCommit, ContinuousClock.Instant, Bool)? {
+        condition.withLock {
+            while true {
+                if queue.isEmpty {
+                    if stopping {
+                        finished = true
+                        condition.broadcast()
+                        return nil
+                    }
+                    condition.wait()
+                    continue
+                }
+                if failures > 0 {
+                    // Wait before trying a failed batch again; a stop cuts the wait short.
+                    let due = Date(timeIntervalSinceNow: Self.retryInterval)
+                    while !stopping && Date() < due { _ = condition.wait(until: due) }
+                }
+                return (queue[0].batch, queue[0].submittedAt, failures > 0)
+            }
+        }
+    }
+}
+
+/// CPU time of the calling thread.
+func threadCPUNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}
