@@ -102,7 +102,7 @@ final class Committer: @unchecked Sendable {
     func drain() {
         condition.withLock {
             failedSinceDrain = false
-            while !queue.isEmpty && !failedSinceDrain { condition.wait() }
+            while !queue.isEmpty && !failedSinceDrain && !finished { condition.wait() }
         }
     }
 

@@ -45,6 +45,9 @@ struct CommitterTests {
         }
         committer.drain()
         #expect(!committer.hasWork)
+        // Reported after each batch, once its lock is released: the last may come just after drain returns.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while progress.load(ordering: .relaxed) < 10, ContinuousClock.now < deadline { usleep(1000) }
         #expect(progress.load(ordering: .relaxed) == 10)
         // Mixed: a batch for the caller's thread waits its turn behind those queued.
         for n in 11...20 {
