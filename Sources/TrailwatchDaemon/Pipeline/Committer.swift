@@ -91,8 +91,8 @@ final class Committer: @unchecked Sendable {
     /// Why commits are failing, while they are.
     var problem: String? { condition.withLock { problemText } }
 
-    /// CPU time this thread spent writing batches, and the longest a batch waited from `submit` until
-    /// it was written (what an alert waits for).
+    /// CPU time spent writing batches (on this thread or the caller's), and the longest a batch waited
+    /// from `submit` until it was written (what an alert waits for).
     var totals: (cpuNanoseconds: Int64, longestWait: Duration) {
         condition.withLock { (writtenCPUNanoseconds, longestWait) }
     }
