@@ -37,8 +37,8 @@ final class Committer: @unchecked Sendable {
     private var longestWait: Duration = .zero
     private var problemText: String?
 
-    /// - Parameter onProgress: called on the committer's thread after each written batch, so a pipeline
-    ///   waiting for room can read again.
+    /// - Parameter onProgress: called on the committer's thread after each write it tries (written or
+    ///   failed), so a pipeline waiting for room can read again, or see the failure.
     init(store: StateStore, dispatcher: Dispatcher?, logger: Logger, onProgress: @escaping @Sendable () -> Void) {
         self.store = store
         self.dispatcher = dispatcher
@@ -73,12 +73,13 @@ final class Committer: @unchecked Sendable {
             }
             if !batch.alerts.isEmpty { dispatcher?.wake() }
         case .failure(let error):
-            condition.withLock {
+            // Queued and counted as failed in one step: the thread, woken, waits a retry interval.
+            let attempts = condition.withLock {
                 queue.append((batch, submittedAt))
                 writtenCPUNanoseconds += cpu
-                condition.broadcast()
+                return recordFailure(error, retried: false).attempts
             }
-            failed(error)
+            report(error, attempts: attempts, dropped: 0)
         }
     }
 
@@ -136,27 +137,32 @@ final class Committer: @unchecked Sendable {
                 if failedBefore > 0 { logger.notice("state commits work again after \(failedBefore) failures") }
                 if !batch.alerts.isEmpty { dispatcher?.wake() }
             case .failure(let error):
-                condition.withLock { writtenCPUNanoseconds += cpu }
-                failed(error, retried: retried)
+                let (attempts, dropped) = condition.withLock {
+                    writtenCPUNanoseconds += cpu
+                    return recordFailure(error, retried: retried)
+                }
+                report(error, attempts: attempts, dropped: dropped)
             }
             onProgress()
         }
     }
 
-    /// Records a failed write of the first queued batch; at a stop, a batch that failed again is dropped.
-    private func failed(_ error: any Error, retried: Bool = false) {
-        let (attempts, dropped) = condition.withLock {
-            failures += 1
-            failedSinceDrain = true
-            problemText = "state commit failing: \(error)"
-            var dropped = 0
-            if stopping && retried {
-                dropped = queue.count
-                queue.removeAll()
-            }
-            condition.broadcast()
-            return (failures, dropped)
+    /// Records a failed write of the first queued batch (with the lock held); at a stop, a batch that
+    /// failed again is dropped with those behind it.
+    private func recordFailure(_ error: any Error, retried: Bool) -> (attempts: Int, dropped: Int) {
+        failures += 1
+        failedSinceDrain = true
+        problemText = "state commit failing: \(error)"
+        var dropped = 0
+        if stopping && retried {
+            dropped = queue.count
+            queue.removeAll()
         }
+        condition.broadcast()
+        return (failures, dropped)
+    }
+
+    private func report(_ error: any Error, attempts: Int, dropped: Int) {
         if attempts == 1 || attempts % 60 == 0 {
             logger.error("cannot commit state (reading paused, nothing is lost; retrying): \(error)",
                          metadata: ["attempts": "\(attempts)"])
@@ -181,9 +187,14 @@ final class Committer: @unchecked Sendable {
                     continue
                 }
                 if failures > 0 {
-                    // Wait before trying a failed batch again; a stop cuts the wait short.
-                    let due = Date(timeIntervalSinceNow: Self.retryInterval)
-                    while !stopping && Date() < due { _ = condition.wait(until: due) }
+                    // Wait before trying a failed batch again; a stop cuts the wait short. Timed on the
+                    // monotonic clock: a wall clock set back must not hold the retry (and reading) for hours.
+                    let due = ContinuousClock.now + .seconds(Self.retryInterval)
+                    while !stopping {
+                        let left = due - ContinuousClock.now
+                        if left <= .zero { break }
+                        _ = condition.wait(until: Date(timeIntervalSinceNow: Double(left / .milliseconds(1)) / 1000))
+                    }
                 }
                 return (queue[0].batch, queue[0].submittedAt, failures > 0)
             }

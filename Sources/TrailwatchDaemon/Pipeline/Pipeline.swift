@@ -21,8 +21,8 @@ public protocol PipelineObserver: AnyObject, Sendable {
 }
 
 /// The daemon's unit of work, on one thread: read what the sources have, evaluate it, and commit rule
-/// state, alerts and source positions in one transaction (written by the `Committer`'s thread, in order,
-/// while the next batch is evaluated).
+/// state, alerts and source positions in one transaction. The `Committer` writes the batches in order:
+/// one that filled up on its own thread while the next is evaluated, others at once.
 ///
 /// A batch that produced alerts (or resolutions) commits at once: its alerts go out only once they are
 /// durable. A batch that produced none waits for a later commit while the stream keeps coming, at most
@@ -53,8 +53,7 @@ public final class Pipeline: @unchecked Sendable {
     // Requests from other threads.
     private let stopRequested = Atomic<Bool>(false)
     private let reloadRequested = Atomic<Bool>(false)
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let wakeup: LoopWakeup
 
     // The batch being built.
     private var batchAlerts: [Alert] = []
@@ -67,9 +66,7 @@ public final class Pipeline: @unchecked Sendable {
     /// When the last batch closed: the stream counts as paused when no new batch opened within a batch delay.
     private var lastBatchClosedAt: Int64 = 0
     /// Writes closed batches; reading pauses while it is full (commits slower than reading, or failing).
-    private var committer: Committer!
-    /// Set while the loop waits for the committer to make room, so that it is woken when it does.
-    private let waitingForRoom = Atomic<Bool>(false)
+    private let committer: Committer
 
     // Reporting.
     private var lastStatusAt: Int64 = 0
@@ -84,6 +81,7 @@ public final class Pipeline: @unchecked Sendable {
     static let deliveredRetentionMilliseconds: Int64 = 7 * 86_400_000
     static let pruneIntervalMilliseconds: Int64 = 600_000
     private var lastPruneAt: Int64 = 0
+    private var reloadWaitsLogged = false
 
     /// Batches handed to the committer, and the pipeline thread's CPU time spent preparing them (the
     /// committer counts its own): what durability costs, logged at stop (the benchmark compares it with
@@ -107,18 +105,9 @@ public final class Pipeline: @unchecked Sendable {
         self.dispatcher = dispatcher
         self.observer = observer
         configurationFile = configuration.file
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw PipelineError.system("pipe", errno) }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-        committer = Committer(store: store, dispatcher: dispatcher, logger: logger) { [weak self] in
-            guard let self, waitingForRoom.load(ordering: .acquiring) else { return }
-            poke()
-        }
+        let wakeup = try LoopWakeup()
+        self.wakeup = wakeup
+        committer = Committer(store: store, dispatcher: dispatcher, logger: logger, onProgress: wakeup.roomMade)
 
         let saved = try store.load()
         let ruleSet = try Self.compileRules(configuration)
@@ -154,8 +143,6 @@ public final class Pipeline: @unchecked Sendable {
 
     deinit {
         committer.finish()
-        close(wakeRead)
-        close(wakeWrite)
     }
 
     /// The one-line summary systemd shows as the unit's status.
@@ -170,17 +157,12 @@ public final class Pipeline: @unchecked Sendable {
 
     public func requestStop() {
         stopRequested.store(true, ordering: .releasing)
-        poke()
+        wakeup.poke()
     }
 
     public func requestReload() {
         reloadRequested.store(true, ordering: .releasing)
-        poke()
-    }
-
-    private func poke() {
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        wakeup.poke()
     }
 
     // MARK: The loop
@@ -270,26 +252,23 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     private func wait(maximum: Int64) {
-        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0)]
         // An open batch is committed at its deadline whatever arrives before it, so new data is read then,
         // in one pass: waking for every append (thousands a second on a busy stream) only costs CPU.
         let batchWaits = batchDirty && batchItems < generation.configuration.pipeline.batchMaximumEvents
         // Nothing is read while the committer is full: wait for it to make room (it pokes), not for data.
         // The flag goes up before the check, so a batch written in between still pokes.
-        waitingForRoom.store(true, ordering: .releasing)
+        wakeup.waitingForRoom.store(true, ordering: .releasing)
         let full = committer.isFull
-        if !full { waitingForRoom.store(false, ordering: .releasing) }
-        defer { waitingForRoom.store(false, ordering: .releasing) }
+        if !full { wakeup.waitingForRoom.store(false, ordering: .releasing) }
+        defer { wakeup.waitingForRoom.store(false, ordering: .releasing) }
         for source in generation.sources where !source.isFinished && !batchWaits && !full {
             if let fd = source.wakeDescriptor { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
         }
         // Room may have come since `maximum` was worked out while full: then the batch's deadline counts.
         let timeout = full ? maximum : min(maximum, nextDueIn())
         _ = poll(&fds, nfds_t(fds.count), Int32(clamping: timeout))
-        if fds[0].revents & Int16(POLLIN) != 0 {
-            var sink = [UInt8](repeating: 0, count: 64)
-            while read(wakeRead, &sink, sink.count) > 0 {}
-        }
+        if fds[0].revents & Int16(POLLIN) != 0 { wakeup.drain() }
     }
 
     private func advanceWallClock() {
@@ -415,9 +394,18 @@ public final class Pipeline: @unchecked Sendable {
 
     /// Applies the configuration file and rules anew; on any error keeps running the old ones.
     private func reload() {
+        flush()
+        if committer.hasWork {
+            // Commits are failing: sources reopened now would start from positions behind the queued
+            // batches, and forgetting a removed source would be undone when they land. Tried again each turn.
+            reloadRequested.store(true, ordering: .releasing)
+            if !reloadWaitsLogged { logger.warning("reload waits until state commits work again") }
+            reloadWaitsLogged = true
+            return
+        }
+        reloadWaitsLogged = false
         observer?.reloading()
         logger.info("reloading", metadata: ["config": "\(configurationFile)"])
-        flush()
         let old = generation!
         do {
             let configuration = try ConfigurationLoader.load(file: configurationFile)

@@ -266,8 +266,9 @@ struct PipelineTests {
             try scratch.append(#"{"id": "d\#(n)", "eventTime": "2026-03-01T10:00:0\#(n - 1)Z", "action": "x.delete", "note": "\#(big)"}"#)
         }
         for _ in 0..<20 { pipeline.step(waitMilliseconds: 5) }
-        // One batch being retried, one waiting, and nothing more read until they are written.
-        #expect(pipeline.events <= Committer.capacity + 1, "\(pipeline.events) events read")
+        pipeline.waitForCommits()  // returns once a write has failed
+        // One-event batches: one being retried, one waiting, and nothing more read until they are written.
+        #expect(pipeline.events == Committer.capacity, "\(pipeline.events) events read")
         #expect(pipeline.statusLine.contains("state commit failing"), "\(pipeline.statusLine)")
         #expect(try scratch.alerts(store).isEmpty)
 
@@ -276,5 +277,28 @@ struct PipelineTests {
         #expect(try scratch.alerts(store).map { $0.events.first } == (1...10).map { "d\($0)" })
         #expect(try committedEvents(store) == 10)
         #expect(!pipeline.statusLine.contains("failing"))
+    }
+
+    @Test("a reload waits while commits fail: sources reopened then would start behind the queued batches")
+    func reloadWaitsForFailingCommits() throws {
+        let rule = #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}, "summary": "{{note}}"}"#
+        let scratch = try Scratch(rules: rule, wallClock: false, pipeline: #"{"batch_max_delay": "0ms", "batch_max_events": 1}"#)
+        let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
+        try store.pool.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+        }
+        try scratch.append(#"{"id": "d1", "eventTime": "2026-03-01T10:00:00Z", "action": "x.delete", "note": "\#(String(repeating: "y", count: 8000))"}"#)
+        for _ in 0..<3 { pipeline.step(waitMilliseconds: 5) }
+        pipeline.waitForCommits()
+        try #"{"id": "renamed", "severity": "low", "match": {"field": "action", "suffix": ".delete"}}"#
+            .write(to: scratch.rules, atomically: true, encoding: .utf8)
+        pipeline.requestReload()
+        pipeline.step(waitMilliseconds: 0)
+        #expect(pipeline.ruleIDs == ["deletes"])
+
+        try store.pool.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(1 << 30)") }
+        #expect(step(pipeline) { pipeline.ruleIDs == ["renamed"] })
+        #expect(try scratch.alerts(store).map(\.rule) == ["deletes"])
     }
 }
