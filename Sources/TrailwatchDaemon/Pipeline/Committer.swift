@@ -19,7 +19,7 @@ final class Committer: @unchecked Sendable {
     /// Batches that may wait, the one being written included, before the pipeline stops reading.
     static let capacity = 2
     /// A failed commit is tried again after this long (the batch stays first in line).
-    static let retryInterval: TimeInterval = 1
+    static let retryInterval: Duration = .seconds(1)
 
     private let store: StateStore
     private let dispatcher: Dispatcher?
@@ -62,22 +62,16 @@ final class Committer: @unchecked Sendable {
             return
         }
         // The queue is empty, so this thread is idle, and only the caller submits: nothing runs beside it.
-        let started = threadCPUNanoseconds()
-        let result = Result { try store.commit(batch) }
-        let cpu = threadCPUNanoseconds() - started
+        let (result, cpu) = write(batch)
         switch result {
         case .success:
-            condition.withLock {
-                writtenCPUNanoseconds += cpu
-                longestWait = max(longestWait, ContinuousClock.now - submittedAt)
-            }
+            condition.withLock { recordWritten(cpu: cpu, submittedAt: submittedAt) }
             if !batch.alerts.isEmpty { dispatcher?.wake() }
         case .failure(let error):
             // Queued and counted as failed in one step: the thread, woken, waits a retry interval.
             let attempts = condition.withLock {
                 queue.append((batch, submittedAt))
-                writtenCPUNanoseconds += cpu
-                return recordFailure(error, retried: false).attempts
+                return recordFailure(error, cpu: cpu, retried: false).attempts
             }
             report(error, attempts: attempts, dropped: 0)
         }
@@ -119,9 +113,7 @@ final class Committer: @unchecked Sendable {
 
     private func run() {
         while let (batch, submittedAt, retried) = next() {
-            let started = threadCPUNanoseconds()
-            let result = Result { try store.commit(batch) }
-            let cpu = threadCPUNanoseconds() - started
+            let (result, cpu) = write(batch)
             switch result {
             case .success:
                 let failedBefore = condition.withLock {
@@ -129,27 +121,37 @@ final class Committer: @unchecked Sendable {
                     queue.removeFirst()
                     failures = 0
                     problemText = nil
-                    writtenCPUNanoseconds += cpu
-                    longestWait = max(longestWait, ContinuousClock.now - submittedAt)
+                    recordWritten(cpu: cpu, submittedAt: submittedAt)
                     condition.broadcast()
                     return failedBefore
                 }
                 if failedBefore > 0 { logger.notice("state commits work again after \(failedBefore) failures") }
                 if !batch.alerts.isEmpty { dispatcher?.wake() }
             case .failure(let error):
-                let (attempts, dropped) = condition.withLock {
-                    writtenCPUNanoseconds += cpu
-                    return recordFailure(error, retried: retried)
-                }
+                let (attempts, dropped) = condition.withLock { recordFailure(error, cpu: cpu, retried: retried) }
                 report(error, attempts: attempts, dropped: dropped)
             }
             onProgress()
         }
     }
 
+    /// Writes `batch` on the calling thread; also returns the CPU time it took.
+    private func write(_ batch: BatchCommit) -> (Result<Void, any Error>, cpu: Int64) {
+        let started = threadCPUNanoseconds()
+        let result = Result<Void, any Error> { _ = try store.commit(batch) }
+        return (result, threadCPUNanoseconds() - started)
+    }
+
+    /// Counts a written batch (with the lock held).
+    private func recordWritten(cpu: Int64, submittedAt: ContinuousClock.Instant) {
+        writtenCPUNanoseconds += cpu
+        longestWait = max(longestWait, ContinuousClock.now - submittedAt)
+    }
+
     /// Records a failed write of the first queued batch (with the lock held); at a stop, a batch that
     /// failed again is dropped with those behind it.
-    private func recordFailure(_ error: any Error, retried: Bool) -> (attempts: Int, dropped: Int) {
+    private func recordFailure(_ error: any Error, cpu: Int64, retried: Bool) -> (attempts: Int, dropped: Int) {
+        writtenCPUNanoseconds += cpu
         failures += 1
         failedSinceDrain = true
         problemText = "state commit failing: \(error)"
@@ -189,7 +191,7 @@ final class Committer: @unchecked Sendable {
                 if failures > 0 {
                     // Wait before trying a failed batch again; a stop cuts the wait short. Timed on the
                     // monotonic clock: a wall clock set back must not hold the retry (and reading) for hours.
-                    let due = ContinuousClock.now + .seconds(Self.retryInterval)
+                    let due = ContinuousClock.now + Self.retryInterval
                     while !stopping {
                         let left = due - ContinuousClock.now
                         if left <= .zero { break }

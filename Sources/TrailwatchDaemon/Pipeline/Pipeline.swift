@@ -191,7 +191,7 @@ public final class Pipeline: @unchecked Sendable {
     @discardableResult
     public func step(waitMilliseconds: Int64? = nil) -> StepResult {
         if reloadRequested.exchange(false, ordering: .acquiringAndReleasing) { reload() }
-        wait(maximum: waitMilliseconds ?? nextDueIn())
+        wait(maximum: waitMilliseconds)
         if !committer.isFull {
             advanceWallClock()
             readSources()
@@ -238,8 +238,6 @@ public final class Pipeline: @unchecked Sendable {
     func waitForCommits() { committer.drain() }
 
     private func nextDueIn() -> Int64 {
-        // While the committer is full nothing is due but room, and it pokes when it makes some.
-        if committer.isFull { return Int64(Committer.retryInterval * 1000) }
         let now = monotonicMilliseconds()
         var due = Self.idleTickMilliseconds
         let delay = generation.configuration.pipeline.batchMaximumDelayMilliseconds
@@ -251,7 +249,8 @@ public final class Pipeline: @unchecked Sendable {
         return due
     }
 
-    private func wait(maximum: Int64) {
+    /// Waits for data, a request or the next deadline, at most `maximum` milliseconds when given.
+    private func wait(maximum: Int64?) {
         var fds = [pollfd(fd: wakeup.readDescriptor, events: Int16(POLLIN), revents: 0)]
         // An open batch is committed at its deadline whatever arrives before it, so new data is read then,
         // in one pass: waking for every append (thousands a second on a busy stream) only costs CPU.
@@ -265,8 +264,9 @@ public final class Pipeline: @unchecked Sendable {
         for source in generation.sources where !source.isFinished && !batchWaits && !full {
             if let fd = source.wakeDescriptor { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
         }
-        // Room may have come since `maximum` was worked out while full: then the batch's deadline counts.
-        let timeout = full ? maximum : min(maximum, nextDueIn())
+        // While the committer is full nothing is due but room, and it pokes when it makes some.
+        let due = full ? Int64(Committer.retryInterval / .milliseconds(1)) : nextDueIn()
+        let timeout = min(maximum ?? due, due)
         _ = poll(&fds, nfds_t(fds.count), Int32(clamping: timeout))
         if fds[0].revents & Int16(POLLIN) != 0 { wakeup.drain() }
     }

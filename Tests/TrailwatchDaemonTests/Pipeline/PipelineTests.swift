@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import Testing
-import GRDB
 import TrailwatchCore
 @testable import TrailwatchDaemon
-@testable import TrailwatchState
+import TrailwatchState
 
 /// The pipeline in-process, on real files and a real SQLite file, with a manual wall clock.
 struct PipelineTests {
@@ -248,23 +247,20 @@ struct PipelineTests {
         #expect(try committedEvents(store) == 1)
     }
 
+    /// `deletes` with the event's note as summary: with a long note each alert's body needs pages of its
+    /// own, so a full database (`CommitterTests.fillUp`) fails its commit.
+    static let longNoteRule = #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}, "summary": "{{note}}"}"#
+    static func longNoteDelete(_ n: Int) -> String {
+        #"{"id": "d\#(n)", "eventTime": "2026-03-01T10:00:0\#(n - 1)Z", "action": "x.delete", "note": "\#(String(repeating: "y", count: 8000))"}"#
+    }
+    static let oneEventBatches = #"{"batch_max_delay": "0ms", "batch_max_events": 1}"#
+
     @Test("while commits fail (a full database) reading pauses, and once they work nothing is missing")
     func failingCommitsPauseReading() throws {
-        // The summary carries the event's long note: each alert's body needs pages of its own.
-        let rule = #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}, "summary": "{{note}}"}"#
-        let scratch = try Scratch(rules: rule, wallClock: false, pipeline: #"{"batch_max_delay": "0ms", "batch_max_events": 1}"#)
+        let scratch = try Scratch(rules: Self.longNoteRule, wallClock: false, pipeline: Self.oneEventBatches)
         let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
-        func limitPages(_ full: Bool) throws {
-            try store.pool.writeWithoutTransaction { db in
-                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-                _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(full ? pages : 1 << 30)")
-            }
-        }
-        try limitPages(true)
-        let big = String(repeating: "y", count: 8000)
-        for n in 1...10 {
-            try scratch.append(#"{"id": "d\#(n)", "eventTime": "2026-03-01T10:00:0\#(n - 1)Z", "action": "x.delete", "note": "\#(big)"}"#)
-        }
+        try CommitterTests.fillUp(store, true)
+        for n in 1...10 { try scratch.append(Self.longNoteDelete(n)) }
         for _ in 0..<20 { pipeline.step(waitMilliseconds: 5) }
         pipeline.waitForCommits()  // returns once a write has failed
         // One-event batches: one being retried, one waiting, and nothing more read until they are written.
@@ -272,7 +268,7 @@ struct PipelineTests {
         #expect(pipeline.statusLine.contains("state commit failing"), "\(pipeline.statusLine)")
         #expect(try scratch.alerts(store).isEmpty)
 
-        try limitPages(false)
+        try CommitterTests.fillUp(store, false)
         #expect(try step(pipeline) { try scratch.alerts(store).count == 10 })
         #expect(try scratch.alerts(store).map { $0.events.first } == (1...10).map { "d\($0)" })
         #expect(try committedEvents(store) == 10)
@@ -281,14 +277,10 @@ struct PipelineTests {
 
     @Test("a reload waits while commits fail: sources reopened then would start behind the queued batches")
     func reloadWaitsForFailingCommits() throws {
-        let rule = #"{"id": "deletes", "severity": "low", "match": {"field": "action", "suffix": ".delete"}, "summary": "{{note}}"}"#
-        let scratch = try Scratch(rules: rule, wallClock: false, pipeline: #"{"batch_max_delay": "0ms", "batch_max_events": 1}"#)
+        let scratch = try Scratch(rules: Self.longNoteRule, wallClock: false, pipeline: Self.oneEventBatches)
         let (pipeline, store) = try scratch.pipeline(clock: ManualWallClock(0))
-        try store.pool.writeWithoutTransaction { db in
-            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
-        }
-        try scratch.append(#"{"id": "d1", "eventTime": "2026-03-01T10:00:00Z", "action": "x.delete", "note": "\#(String(repeating: "y", count: 8000))"}"#)
+        try CommitterTests.fillUp(store, true)
+        try scratch.append(Self.longNoteDelete(1))
         for _ in 0..<3 { pipeline.step(waitMilliseconds: 5) }
         pipeline.waitForCommits()
         try #"{"id": "renamed", "severity": "low", "match": {"field": "action", "suffix": ".delete"}}"#
@@ -297,7 +289,7 @@ struct PipelineTests {
         pipeline.step(waitMilliseconds: 0)
         #expect(pipeline.ruleIDs == ["deletes"])
 
-        try store.pool.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(1 << 30)") }
+        try CommitterTests.fillUp(store, false)
         #expect(step(pipeline) { pipeline.ruleIDs == ["renamed"] })
         #expect(try scratch.alerts(store).map(\.rule) == ["deletes"])
     }
