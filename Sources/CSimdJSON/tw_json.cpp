@@ -8,6 +8,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +18,9 @@
 #include <vector>
 
 using namespace simdjson;
+
+/* Small helpers of the per-key loop, inlined into it (clang at -O2 left them as calls). */
+#define TW_HOT __attribute__((always_inline)) inline
 
 namespace {
 
@@ -50,6 +56,17 @@ inline uint64_t backslashes64(const char *p) {
 #endif
 }
 
+#if defined(__x86_64__)
+/* The same with AVX2 (two compares instead of four), used when the CPU has it (tw_extractor::hasAVX2). */
+__attribute__((target("avx2"))) inline uint64_t backslashes64AVX2(const char *p) {
+    const __m256i bs = _mm256_set1_epi8('\\');
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
+    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32));
+    return uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, bs)))) |
+           uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, bs)))) << 32;
+}
+#endif
+
 /* Keys are short: compared 8 bytes at a time. `name` has 8 zero bytes after it; `key` lies in a padded line. */
 inline bool sameKey(const char *name, const char *key, size_t len) {
     uint64_t a, b;
@@ -64,45 +81,56 @@ inline bool sameKey(const char *name, const char *key, size_t len) {
     return ((a ^ b) & ((uint64_t(1) << (len * 8)) - 1)) == 0;
 }
 
-/* The hash of a key for the children tables: its first 8 bytes and its length. */
-inline uint32_t keyHash(const char *key, size_t len) {
-    uint64_t w = 0;
+/* A key's first 8 bytes, zero beyond its end: compared whole before the rest of a long key. */
+inline uint64_t keyHead(const char *key, size_t len) {
+    uint64_t w;
     std::memcpy(&w, key, 8);
-    if (len < 8) w &= (uint64_t(1) << (len * 8)) - 1;
-    return uint32_t(((w ^ len) * 0x9E3779B97F4A7C15ull) >> 32);
+    return len >= 8 ? w : w & ((uint64_t(1) << (len * 8)) - 1);
 }
 
-/* A trie node's children found by hash (built by the extractor from the plan). */
-struct ChildTable {
-    struct Entry { uint32_t hash; int32_t node; uint32_t name; uint32_t length; };
-    std::vector<Entry> entries;  // open addressing; node < 0 is empty
-    std::string names;           // each name followed by 8 zero bytes
+/* Every trie node's children, found by key: one open-addressing table per node, all in one array, so a
+   lookup (about 30 per event) is a hash of the key's head and usually one probe. */
+class ChildIndex {
+    struct Entry { uint64_t head; uint32_t length; int32_t node; uint32_t rest; };  // node < 0: empty
+    struct Table { uint32_t offset; uint32_t mask; };                               // mask + 1 entries
+    std::vector<Table> tables;  // per node; mask 0 and an empty entry for a node without children
+    std::vector<Entry> entries;
+    std::string rests;  // bytes 8... of the longer names, each followed by 8 zero bytes
 
-    void build(const std::vector<std::pair<std::string, int32_t>> &children) {
-        if (children.empty()) return;
-        size_t size = 4;
-        while (size < children.size() * 2) size <<= 1;
-        entries.assign(size, Entry{0, -1, 0, 0});
-        for (const auto &c : children) {
-            uint32_t at = uint32_t(names.size());
-            names += c.first;
-            names.append(8, '\0');
-            std::string padded = c.first + std::string(8, '\0');
-            uint32_t h = keyHash(padded.data(), c.first.size());
-            size_t slot = h & (size - 1);
-            while (entries[slot].node >= 0) slot = (slot + 1) & (size - 1);
-            entries[slot] = Entry{h, c.second, at, uint32_t(c.first.size())};
+    static size_t bucket(uint64_t head, size_t len) { return size_t(((head ^ len) * 0x9E3779B97F4A7C15ull) >> 40); }
+
+public:
+    void build(const std::vector<Node> &nodes) {
+        entries.assign(1, Entry{0, 0, -1, 0});  // the shared empty table
+        tables.clear();
+        for (const Node &n : nodes) {
+            if (n.children.empty()) { tables.push_back(Table{0, 0}); continue; }
+            size_t size = 4;
+            while (size < n.children.size() * 4) size <<= 1;  // mostly one probe, misses included
+            const uint32_t offset = uint32_t(entries.size());
+            entries.resize(entries.size() + size, Entry{0, 0, -1, 0});
+            for (const auto &c : n.children) {
+                const std::string padded = c.first + std::string(8, '\0');
+                const uint64_t head = keyHead(padded.data(), c.first.size());
+                uint32_t rest = uint32_t(rests.size());
+                if (c.first.size() > 8) rests += padded.substr(8);
+                size_t slot = bucket(head, c.first.size()) & (size - 1);
+                while (entries[offset + slot].node >= 0) slot = (slot + 1) & (size - 1);
+                entries[offset + slot] = Entry{head, uint32_t(c.first.size()), c.second, rest};
+            }
+            tables.push_back(Table{offset, uint32_t(size - 1)});
         }
     }
 
-    int32_t find(const char *key, size_t len) const {
-        if (entries.empty()) return -1;
-        const size_t mask = entries.size() - 1;
-        const uint32_t h = keyHash(key, len);
-        for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
-            const Entry &e = entries[slot];
+    /* `key` lies in a padded line: 8 bytes are readable past its end. */
+    TW_HOT int32_t find(int32_t node, const char *key, size_t len) const {
+        const Table t = tables[size_t(node)];
+        const uint64_t head = keyHead(key, len);
+        for (size_t slot = bucket(head, len) & t.mask;; slot = (slot + 1) & t.mask) {
+            const Entry &e = entries[t.offset + slot];
             if (e.node < 0) return -1;
-            if (e.hash == h && e.length == len && sameKey(names.data() + e.name, key, len)) return e.node;
+            if (e.head == head && e.length == len && (len <= 8 || sameKey(rests.data() + e.rest, key + 8, len - 8)))
+                return e.node;
         }
     }
 };
@@ -156,7 +184,7 @@ extern "C" int32_t tw_plan_add(tw_plan *plan, int32_t scope, const char *const *
 
 struct tw_extractor {
     std::vector<Node> nodes;
-    std::vector<ChildTable> tables;  // per node, for the fast path
+    ChildIndex children;  // the trie's edges, for the fast path
     std::vector<bool> keepText;
     std::vector<tw_value> slots;
     std::vector<uint32_t> visitedIn;  // per node: the generation of the event that last visited it
@@ -178,6 +206,7 @@ struct tw_extractor {
     std::vector<uint32_t> escapes;  // offsets of the backslashes that start escapes, in order
     size_t escapeCursor = 0;
     std::unique_ptr<char[]> scratch;  // unescaped strings of the current event (never more than the line)
+    static constexpr size_t scratchSlack = 32;  // room for decode's last 16-byte copy
     size_t scratchCapacity = 0, scratchUsed = 0;
     std::unique_ptr<char[]> padded;  // a copy of a line without enough readable bytes after it
     size_t paddedCapacity = 0;
@@ -198,19 +227,19 @@ struct tw_extractor {
     Root walkRoot(bool envelope);
     uint32_t value(uint32_t i, int32_t node, int depth);
     uint32_t skip(uint32_t i);
-    bool stringAt(uint32_t i, uint32_t &start, uint32_t &end) const;
+    TW_HOT bool stringAt(uint32_t i, uint32_t &start, uint32_t &end) const;
     /* Whether any escape starts in [start, end); queries come in document order. */
     bool hasEscape(uint32_t start, uint32_t end) {
         while (escapeCursor < escapes.size() && escapes[escapeCursor] < start) escapeCursor++;
         return escapeCursor < escapes.size() && escapes[escapeCursor] < end;
     }
     /* A string's unescaped text: in place when it has no escapes (the common case, inline), else decoded. */
-    std::string_view text(uint32_t start, uint32_t end) {
+    TW_HOT std::string_view text(uint32_t start, uint32_t end) {
         if (!hasEscape(start, end)) return std::string_view(line + start, end - start);
         return decode(start, end);
     }
     std::string_view decode(uint32_t start, uint32_t end);
-    int32_t child(int32_t node, const char *key, size_t len) const;
+    TW_HOT int32_t child(int32_t node, const char *key, size_t len) const { return children.find(node, key, len); }
     void nested(std::string_view text, int32_t node);
     uint8_t token(uint32_t i) const { return i < structuralCount ? uint8_t(line[structurals[i]]) : 0; }
 
@@ -318,8 +347,7 @@ void tw_extractor::nested(std::string_view text, int32_t node) {
 extern "C" tw_extractor *tw_extractor_new(const tw_plan *plan) {
     auto *e = new tw_extractor();
     e->nodes = plan->nodes;
-    e->tables.resize(e->nodes.size());
-    for (size_t n = 0; n < e->nodes.size(); n++) e->tables[n].build(e->nodes[n].children);
+    e->children.build(e->nodes);
     e->keepText = plan->keepText;
     e->slots.assign(static_cast<size_t>(plan->slotCount), tw_value{});
     e->visitedIn.assign(plan->nodes.size(), 0);
@@ -417,8 +445,8 @@ bool tw_extractor::tryFast(const char *buf, size_t len) {
     structuralCount = parser.implementation->n_structural_indexes;
     if (token(0) != '{') return false;
     if (!scanEscapes(len)) return false;
-    if (scratchCapacity < len + 1) {
-        scratchCapacity = len + 1;
+    if (scratchCapacity < len + scratchSlack) {
+        scratchCapacity = len + scratchSlack;
         scratch.reset(new char[scratchCapacity]);
     }
     Root r = walkRoot(expectEnvelope);
@@ -432,11 +460,12 @@ bool tw_extractor::tryFast(const char *buf, size_t len) {
 
 /* Stage 1 left escapes unchecked. Reading backslashes left to right tokenizes escapes exactly as inside
    each string (a string never ends in a lone backslash); a backslash outside strings fails the grammar. */
-bool tw_extractor::scanEscapes(size_t len) {
+template <uint64_t (*backslashes)(const char *)>
+static inline bool findEscapes(const char *line, size_t len, std::vector<uint32_t> &escapes) {
     escapes.clear();
     size_t after = 0;  // end of the previous escape: a backslash before it was the escaped character
     for (size_t base = 0; base < len; base += 64) {
-        uint64_t mask = backslashes64(line + base);
+        uint64_t mask = backslashes(line + base);
         if (len - base < 64) mask &= (uint64_t(1) << (len - base)) - 1;
         while (mask) {
             size_t at = base + size_t(__builtin_ctzll(mask));
@@ -472,9 +501,23 @@ bool tw_extractor::scanEscapes(size_t len) {
     return true;
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static bool findEscapesAVX2(const char *line, size_t len, std::vector<uint32_t> &escapes) {
+    return findEscapes<backslashes64AVX2>(line, len, escapes);
+}
+static const bool cpuHasAVX2 = __builtin_cpu_supports("avx2");
+#endif
+
+bool tw_extractor::scanEscapes(size_t len) {
+#if defined(__x86_64__)
+    if (cpuHasAVX2) return findEscapesAVX2(line, len, escapes);
+#endif
+    return findEscapes<backslashes64>(line, len, escapes);
+}
+
 /* The text between the quotes of the string at structural `i`: it ends at the last non-blank byte before
    the next structural character (anything else there would itself be structural). */
-bool tw_extractor::stringAt(uint32_t i, uint32_t &start, uint32_t &end) const {
+inline bool tw_extractor::stringAt(uint32_t i, uint32_t &start, uint32_t &end) const {
     if (i + 1 >= structuralCount) return false;
     start = structurals[i] + 1;
     uint32_t j = structurals[i + 1];
@@ -487,11 +530,16 @@ bool tw_extractor::stringAt(uint32_t i, uint32_t &start, uint32_t &end) const {
 /* A string with escapes, decoded into the event's scratch. */
 std::string_view tw_extractor::decode(uint32_t start, uint32_t end) {
     // Copy the runs between escapes whole; stage 1 and scanEscapes found and checked every escape.
+    // Runs are short (JSON text between \" escapes): copied 16 bytes at a time, which may read into the
+    // line's padding and write into the scratch's slack, instead of a memcpy call per run.
+    const auto copyRun = [](char *to, const char *from, size_t n) {
+        for (size_t k = 0; k < n; k += 16) std::memcpy(to + k, from + k, 16);
+    };
     char *out = scratch.get() + scratchUsed, *o = out;
     uint32_t k = start;
     while (escapeCursor < escapes.size() && escapes[escapeCursor] < end) {
         uint32_t at = escapes[escapeCursor++];
-        std::memcpy(o, line + k, at - k);
+        copyRun(o, line + k, at - k);
         o += at - k;
         char x = line[at + 1];
         k = at + 2;
@@ -520,13 +568,12 @@ std::string_view tw_extractor::decode(uint32_t start, uint32_t end) {
             default: *o++ = x; break;  // " \ /
         }
     }
-    std::memcpy(o, line + k, end - k);
+    copyRun(o, line + k, end - k);
     o += end - k;
     scratchUsed += size_t(o - out);
     return std::string_view(out, size_t(o - out));
 }
 
-int32_t tw_extractor::child(int32_t node, const char *key, size_t len) const { return tables[size_t(node)].find(key, len); }
 
 namespace {
 constexpr uint32_t FAIL = 0xFFFFFFFFu;
@@ -663,10 +710,12 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
                 if (token(i) != '"' || token(i + 1) != ':' || !stringAt(i, start, end)) return FAIL;
                 if (hasEscape(start, end)) return FAIL;  // the key might name a path once unescaped
                 int32_t next = child(node, line + start, end - start);
-                if (next < 0 && token(i + 2) == '"') {
+                if (next >= 0) {
+                    i = value(i + 2, next, depth + 1);
+                } else if (token(i + 2) == '"') {
                     i += 3;  // an untracked string: stage 1 and scanEscapes checked it
                 } else {
-                    i = value(i + 2, next, depth + 1);
+                    i = skip(i + 2);
                 }
                 if (i == FAIL) return FAIL;
                 uint8_t c = token(i);

@@ -9,7 +9,22 @@ struct Deadline: Sendable {
 
 /// Pending `absence` deadlines, earliest first (a binary heap; stale entries are skipped when popped).
 final class DeadlineQueue {
-    private var heap: [Deadline] = []
+    private var heap: [Deadline] = [] {
+        didSet { earliestStorage.pointee = heap.first?.time ?? .max }
+    }
+    /// The earliest deadline's time (`Int64.max` when none), behind a pointer: the engine asks per event,
+    /// and reading it then needs no dynamic exclusivity check.
+    private let earliestStorage: UnsafeMutablePointer<Int64> = {
+        let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
+        p.initialize(to: .max)
+        return p
+    }()
+
+    deinit { earliestStorage.deallocate() }
+
+    /// Whether `popDue(before: watermark)` would return something.
+    @inline(__always)
+    func hasDue(before watermark: Int64) -> Bool { earliestStorage.pointee < watermark }
 
     var isEmpty: Bool { heap.isEmpty }
     var count: Int { heap.count }

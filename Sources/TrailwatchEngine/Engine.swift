@@ -21,7 +21,17 @@ public final class Engine {
     private let absenceRules: [Int: AbsenceRule]
 
     /// The greatest event time seen (replay) or the clock (live); nil before the first event.
-    public private(set) var watermark: Int64?
+    public private(set) var watermark: Int64? {
+        get { watermarkStorage.pointee }
+        set { watermarkStorage.pointee = newValue }
+    }
+    /// Behind a pointer: every event with its own time moves it, and class storage would cost that a dynamic
+    /// exclusivity check.
+    private let watermarkStorage: UnsafeMutablePointer<Int64?> = {
+        let p = UnsafeMutablePointer<Int64?>.allocate(capacity: 1)
+        p.initialize(to: nil)
+        return p
+    }()
 
     /// Alerts sent and suppressed so far.
     public var alertsSent: Int { output.sent }
@@ -56,7 +66,10 @@ public final class Engine {
         absenceRules = Dictionary(uniqueKeysWithValues: runtimes.compactMap { ($0 as? AbsenceRule).map { ($0.rule.index, $0) } })
     }
 
-    deinit { runtimeRefs.deallocate() }
+    deinit {
+        runtimeRefs.deallocate()
+        watermarkStorage.deallocate()
+    }
 
     /// Evaluates the event now held by `parser`.
     ///
@@ -69,7 +82,8 @@ public final class Engine {
         results.nextEvent()
         withUnsafePointer(to: context) { context in
             let event = CurrentEvent(slots: slots, context: context, idSlot: idSlot, results: results)
-            index.withCandidates(slots) { positions in
+            index.withCandidates(slots) { positions, known in
+                results.seed(known)
                 for position in positions {
                     runtimeRefs[Int(position)]._withUnsafeGuaranteedRef { runtime in
                         // JSON-in-string members (requestData) are parsed only when a candidate rule reads inside one.
@@ -89,9 +103,8 @@ public final class Engine {
     public func advanceWatermark(to time: Int64, into alerts: inout [Alert]) {
         if let w = watermark, time <= w { return }
         watermark = time
-        guard !deadlines.isEmpty else { return }
+        guard deadlines.hasDue(before: time) else { return }
         let due = deadlines.popDue(before: time)
-        guard !due.isEmpty else { return }
         // Sort keys are computed once per deadline, not once per comparison.
         let keyed = due.map { d -> (deadline: Deadline, rule: String, group: String) in
             let runtime = absenceRules[d.rule]

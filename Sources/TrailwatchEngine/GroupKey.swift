@@ -11,14 +11,6 @@ struct GroupKey: Hashable, Sendable, Codable {
 
     static let none = GroupKey(bytes: [])
 
-    /// The key of the current event's values at `slots`; missing and null are the same group.
-    init(slots: UnsafePointer<tw_value>, groupSlots: [Int]) {
-        var out: [UInt8] = []
-        out.reserveCapacity(groupSlots.reduce(0) { $0 + 5 + Int(slots[$1].len) })  // one allocation
-        for slot in groupSlots { GroupKey.append(slots[slot], to: &out) }
-        bytes = out
-    }
-
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// Hashes the bytes in one call; the synthesized conformance would feed the hasher byte by byte.
@@ -38,13 +30,6 @@ struct GroupKey: Hashable, Sendable, Codable {
     func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(Data(bytes).base64EncodedString())
-    }
-
-    /// The canonical encoding of one value (`distinct` and `new-value` keep these).
-    init(value: tw_value) {
-        var out: [UInt8] = []
-        GroupKey.append(value, to: &out)
-        bytes = out
     }
 
     /// Appends one value's canonical encoding (also used for `distinct` and `new-value` values).

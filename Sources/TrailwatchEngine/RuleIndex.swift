@@ -7,7 +7,9 @@ import TrailwatchRules
 /// From each rule's `match` the index derives what it requires of `action` (an `equals`, `glob`,
 /// `suffix`... reachable through `all`, and through `any` when every branch has one). Rules that
 /// require nothing of `action` see every event. The answer for each distinct action is computed
-/// once and cached: real streams carry a few hundred actions, not millions.
+/// once and cached: real streams carry a few hundred actions, not millions. So are the results of
+/// the candidates' own tests on `action` (the pack's eight-service glob, `*.backup.create`...), which
+/// the engine then records for the event instead of matching them again.
 final class RuleIndex {
     /// What a rule requires of the action value; nil in `requirements` means "nothing".
     indirect enum Requirement {
@@ -27,11 +29,15 @@ final class RuleIndex {
     private let requirements: [(rule: Int, requirement: Requirement?)]
     private let actionSlot: Int?
     private let everyRule: [Int32]
+    private let tests: TestTable
+    /// Per rule position: the ids of its tests (match and steps) that read `action`.
+    private let actionTests: [[Int32]]
     /// The per-action memo, behind a pointer so the per-event lookup needs no dynamic exclusivity checks.
     private struct Memo {
-        /// Action bytes → offset of its candidate list in `lists`.
+        /// Action bytes → offset of its entry in `lists`.
         var cache = ByteKeyTable()
-        /// Candidate lists, each stored as its count followed by the rule positions.
+        /// Per action: the candidate count, the rule positions, the count of known test results, and those
+        /// results (`test id << 1 | result`, see `TestResults.seed`).
         var lists: [Int32] = []
     }
     private let memo: UnsafeMutablePointer<Memo> = {
@@ -56,19 +62,31 @@ final class RuleIndex {
             reqs.append((position, rule.definition.match.flatMap { RuleIndex.requirement($0, on: action, tests: tests) }))
         }
         requirements = reqs
-        actionSlot = indexed && reqs.contains { $0.1 != nil } ? schema.slot(for: action) : nil
+        let actionSlot = indexed && reqs.contains { $0.1 != nil } ? schema.slot(for: action) : nil
+        self.actionSlot = actionSlot
         everyRule = rules.indices.map(Int32.init)
+        self.tests = tests
+        actionTests = rules.map { rule in
+            guard let actionSlot else { return [] }
+            let conditions = (rule.match.map { [$0] } ?? []) + rule.steps
+            return Array(Set(conditions.flatMap(\.testIDs).filter { tests.slot(ofTest: $0) == actionSlot })).sorted()
+        }
     }
 
-    /// Calls `body` with the positions (in load order) of the rules that may match the current event.
+    /// Calls `body` with the positions (in load order) of the rules that may match the current event, and
+    /// the results of their tests on `action` when known (for `TestResults.seed`).
     @inline(__always)
-    func withCandidates(_ slots: UnsafePointer<tw_value>, _ body: (UnsafeBufferPointer<Int32>) -> Void) {
-        guard let actionSlot else { return everyRule.withUnsafeBufferPointer(body) }
+    func withCandidates(_ slots: UnsafePointer<tw_value>,
+                        _ body: (_ positions: UnsafeBufferPointer<Int32>, _ known: UnsafeBufferPointer<Int32>) -> Void) {
+        let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        guard let actionSlot else { return everyRule.withUnsafeBufferPointer { body($0, none) } }
         let v = slots[actionSlot]
-        guard UInt32(v.kind) == TW_STRING.rawValue else { return compute(v).withUnsafeBufferPointer(body) }
+        guard UInt32(v.kind) == TW_STRING.rawValue else { return compute(v).withUnsafeBufferPointer { body($0, none) } }
         let key = UnsafeRawBufferPointer(start: v.ptr, count: v.len)
         // Real actions are short; an absurd one is answered without being remembered.
-        guard key.count <= Self.longestCachedKey else { return compute(v).withUnsafeBufferPointer(body) }
+        guard key.count <= Self.longestCachedKey else {
+            return compute(v).withUnsafeBufferPointer { body($0, none) }
+        }
         let offset: Int
         if let hit = memo.pointee.cache.value(for: key) {
             offset = Int(hit)
@@ -78,13 +96,22 @@ final class RuleIndex {
                 memo.pointee.lists.removeAll(keepingCapacity: true)
             }
             let result = compute(v)
+            let known = Set(result.flatMap { actionTests[Int($0)] }).sorted().map { id in
+                id << 1 | (tests.test(id, matches: v) ? 1 : 0)
+            }
             offset = memo.pointee.lists.count
             memo.pointee.lists.append(Int32(result.count))
             memo.pointee.lists.append(contentsOf: result)
+            memo.pointee.lists.append(Int32(known.count))
+            memo.pointee.lists.append(contentsOf: known)
             memo.pointee.cache.insert(key, value: Int32(offset))
         }
         memo.pointee.lists.withUnsafeBufferPointer { all in
-            body(UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + Int(all[offset]))]))
+            let positions = offset + 1
+            let knownCount = positions + Int(all[offset])
+            let known = knownCount + 1
+            body(UnsafeBufferPointer(rebasing: all[positions..<knownCount]),
+                 UnsafeBufferPointer(rebasing: all[known..<(known + Int(all[knownCount]))]))
         }
     }
 

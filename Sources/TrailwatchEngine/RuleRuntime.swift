@@ -49,11 +49,25 @@ class RuleRuntime {
 
     /// `rule.match`, unretained (`rule` keeps it alive): testing it per event then does no reference counting.
     private let match: Unmanaged<CompiledCondition>?
+    /// The storage of the last keys made (`groupKey`, `makeValueKey`), written over for the next event's: most
+    /// events find their group, and their key then dies with the event, so the usual event allocates none.
+    /// A key kept (a new group, a change recorded) keeps its storage; the next key then gets new storage.
+    /// Behind a pointer, so reusing it needs no dynamic exclusivity check.
+    private let keyStorage: UnsafeMutablePointer<(group: [UInt8], value: [UInt8])> = {
+        let p = UnsafeMutablePointer<(group: [UInt8], value: [UInt8])>.allocate(capacity: 1)
+        p.initialize(to: ([], []))
+        return p
+    }()
 
     init(rule: CompiledRule, output: AlertFactory) {
         self.rule = rule
         self.output = output
         match = rule.match.map { .passUnretained($0) }
+    }
+
+    deinit {
+        keyStorage.deinitialize(count: 1)
+        keyStorage.deallocate()
     }
 
     func process(_ event: CurrentEvent, into alerts: inout [Alert]) {
@@ -81,9 +95,19 @@ class RuleRuntime {
     /// Marks every group (and the rule's own state) changed, so the next `takeChanges` returns all of it.
     func trackChangesOfEverything() {}
 
-    /// The current event's group key and, for a new group, its members.
-    func groupKey(_ event: CurrentEvent) -> GroupKey {
-        rule.groupSlots.isEmpty ? .none : GroupKey(slots: event.slots, groupSlots: rule.groupSlots)
+    /// The current event's group key.
+    final func groupKey(_ event: CurrentEvent) -> GroupKey {
+        if rule.groupSlots.isEmpty { return .none }
+        keyStorage.pointee.group.removeAll(keepingCapacity: true)
+        for slot in rule.groupSlots { GroupKey.append(event.slots[slot], to: &keyStorage.pointee.group) }
+        return GroupKey(bytes: keyStorage.pointee.group)
+    }
+
+    /// The canonical key of one value (`distinct` and `new-value` keep these).
+    final func makeValueKey(_ value: tw_value) -> GroupKey {
+        keyStorage.pointee.value.removeAll(keepingCapacity: true)
+        GroupKey.append(value, to: &keyStorage.pointee.value)
+        return GroupKey(bytes: keyStorage.pointee.value)
     }
 
     /// A new group's entry for the current event: members stored only when the key cannot give them back.
@@ -95,14 +119,21 @@ class RuleRuntime {
 
     /// The group's `group` object.
     func members<State>(of entry: GroupEntry<State>, key: GroupKey) -> [JSONMember] {
-        entry.storedMembers ?? key.members(paths: rule.definition.groupBy)
+        members(stored: entry.storedMembers, key: key)
+    }
+
+    private func members(stored: [JSONMember]?, key: GroupKey) -> [JSONMember] {
+        stored ?? key.members(paths: rule.definition.groupBy)
     }
 
     /// Sends or suppresses one firing; either way the caller's state changes as if it fired (§6).
-    func fire<State>(_ entry: inout GroupEntry<State>, key: GroupKey, time: Int64, count: Int, events: [EventRef],
-                     slots: UnsafePointer<tw_value>?, into alerts: inout [Alert]) {
-        output.emit(rule: rule, members: members(of: entry, key: key), suppression: &entry.suppression, time: time,
-                    count: count, events: events, slots: slots, into: &alerts)
+    /// The group's members and the event list are made only when the alert is sent, not when suppressed.
+    func fire<State>(_ entry: inout GroupEntry<State>, key: GroupKey, time: Int64, count: Int,
+                     events: @autoclosure () -> [EventRef], slots: UnsafePointer<tw_value>?, into alerts: inout [Alert]) {
+        let stored = entry.storedMembers
+        output.emit(rule: rule, members: members(stored: stored, key: key),
+                    suppression: &entry.suppression, time: time, count: count, events: events(), slots: slots,
+                    into: &alerts)
     }
 }
 
@@ -240,8 +271,10 @@ final class AlertFactory {
         self.suppressed = suppressed
     }
 
-    func emit(rule: CompiledRule, members: [JSONMember], suppression: inout Suppression, time: Int64, count: Int,
-              events: [EventRef], slots: UnsafePointer<tw_value>?, into alerts: inout [Alert]) {
+    /// `members` and `events` are evaluated only for an alert sent: most firings of a busy group are suppressed.
+    func emit(rule: CompiledRule, members makeMembers: @autoclosure () -> [JSONMember], suppression: inout Suppression,
+              time: Int64, count: Int, events makeEvents: @autoclosure () -> [EventRef], slots: UnsafePointer<tw_value>?,
+              into alerts: inout [Alert]) {
         let window = rule.definition.suppress
         if window > 0, let last = suppression.lastSent, time < last &+ window {
             suppression.suppressed += 1
@@ -249,6 +282,8 @@ final class AlertFactory {
             return
         }
         let d = rule.definition
+        let members = makeMembers()
+        let events = makeEvents()
         let summary = rule.summary.isEmpty ? "" : rule.summary.render(
             slots: slots, group: members, count: count, rule: d.id, severity: d.severity, time: time)
         alerts.append(Alert(

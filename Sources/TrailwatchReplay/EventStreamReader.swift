@@ -28,7 +28,6 @@ public final class EventStreamReader {
     private let parser: EventParser
     private let timeSlot: Int
     private var sequence: UInt64 = 0
-    private var alerts: [Alert] = []
 
     public private(set) var events = 0
     public private(set) var rejected = 0
@@ -45,17 +44,18 @@ public final class EventStreamReader {
     public func read(source: String, fileDescriptor: Int32, onAlert: (Alert) throws -> Void,
                      onRejected: (Rejection) -> Void) throws {
         let reader = LineReader(fileDescriptor: fileDescriptor, maximumLineBytes: maximumLineBytes)
-        var streamTime: Int64 = 0
+        var stream = StreamState(reader: self)
+        defer { stream.finish(self) }
         try reader.forEach { item in
             switch item {
             case .oversized(let number, let length):
-                rejected += 1
+                stream.rejected += 1
                 onRejected(Rejection(source: source, line: number,
                                      reason: "line is \(length) bytes, over the limit of \(maximumLineBytes) bytes"))
             case .line(let line):
                 if Self.isBlank(line.bytes) { return }
-                try feed(line.bytes, readable: line.readable, source: source, line: line.number,
-                         streamTime: &streamTime, onAlert: onAlert, onRejected: onRejected)
+                try feed(line.bytes, readable: line.readable, source: source, line: line.number, stream: &stream,
+                         onAlert: onAlert, onRejected: onRejected)
             }
         }
     }
@@ -63,11 +63,12 @@ public final class EventStreamReader {
     /// Reads events held in memory as one stream (rule tests' inline events): `source:N` names events without id.
     public func read(lines: [[UInt8]], source: String, onAlert: (Alert) throws -> Void,
                      onRejected: (Rejection) -> Void) throws {
-        var streamTime: Int64 = 0
+        var stream = StreamState(reader: self)
+        defer { stream.finish(self) }
         for (i, bytes) in lines.enumerated() {
             try EventParser.withPadding(bytes) { line, readable in
                 if Self.isBlank(line) { return }
-                try feed(line, readable: readable, source: source, line: i + 1, streamTime: &streamTime,
+                try feed(line, readable: readable, source: source, line: i + 1, stream: &stream,
                          onAlert: onAlert, onRejected: onRejected)
             }
         }
@@ -76,30 +77,49 @@ public final class EventStreamReader {
     /// Ends the run: with `until` later than the watermark, the watermark moves there and due deadlines fire.
     public func finish(until: Int64?, onAlert: (Alert) throws -> Void) throws {
         guard let until else { return }
-        alerts.removeAll(keepingCapacity: true)
+        var alerts: [Alert] = []
         engine.advanceWatermark(to: until, into: &alerts)
         for alert in alerts { try onAlert(alert) }
     }
 
+    /// What reading one stream changes, kept in a local while it runs (the reader's own properties are
+    /// class storage: updating those per line cost dynamic exclusivity checks) and added back at its end.
+    private struct StreamState {
+        var events = 0
+        var rejected = 0
+        var sequence: UInt64
+        /// The fallback time of events without a valid own time: the last valid one in this stream (rules.md §9).
+        var time: Int64 = 0
+        var alerts: [Alert] = []
+
+        init(reader: EventStreamReader) { sequence = reader.sequence }
+
+        func finish(_ reader: EventStreamReader) {
+            reader.events += events
+            reader.rejected += rejected
+            reader.sequence = sequence
+        }
+    }
+
     private func feed(_ line: UnsafeRawBufferPointer, readable: Int, source: String, line number: Int,
-                      streamTime: inout Int64, onAlert: (Alert) throws -> Void,
+                      stream: inout StreamState, onAlert: (Alert) throws -> Void,
                       onRejected: (Rejection) -> Void) throws {
         switch parser.parse(line, readable: readable) {
         case .rejected(let reason):
-            rejected += 1
+            stream.rejected += 1
             onRejected(Rejection(source: source, line: number, reason: reason))
         case .event:
-            events += 1
-            sequence += 1
+            stream.events += 1
+            stream.sequence += 1
             var movesWatermark = false
             if let time = Self.ownTime(parser, slot: timeSlot) {
-                streamTime = time
+                stream.time = time
                 movesWatermark = true
             }
-            alerts.removeAll(keepingCapacity: true)
-            let context = EventContext(time: streamTime, source: source, line: number, sequence: sequence)
-            engine.process(parser, context: context, movesWatermark: movesWatermark, into: &alerts)
-            for alert in alerts { try onAlert(alert) }
+            stream.alerts.removeAll(keepingCapacity: true)
+            let context = EventContext(time: stream.time, source: source, line: number, sequence: stream.sequence)
+            engine.process(parser, context: context, movesWatermark: movesWatermark, into: &stream.alerts)
+            for alert in stream.alerts { try onAlert(alert) }
         }
     }
 

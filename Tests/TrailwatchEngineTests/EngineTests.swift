@@ -89,6 +89,23 @@ struct EngineKindTests {
         #expect(alerts.map(\.events) == [["4"], ["5"]])
     }
 
+    /// Group and value keys are built in storage reused from event to event: the keys a rule keeps (its
+    /// groups, the values a group has seen) must keep their bytes when the next event's key is written.
+    @Test func keptKeysSurviveTheNextEventsKeys() throws {
+        let rules = #"{"id": "n", "severity": "low", "kind": "new-value", "field": "ip", "learn": "0s", "group_by": ["user"], "match": {"field": "action", "equals": "login"}}"#
+        let alerts = try evaluate(rules, [
+            event("1", "10:00:00", "login", extra: #""user": "u1", "ip": "10.0.0.1""#),
+            event("2", "10:00:01", "login", extra: #""user": "u2", "ip": "10.0.0.1""#),
+            event("3", "10:00:02", "login", extra: #""user": "u1", "ip": "10.0.0.22""#),
+            event("4", "10:00:03", "login", extra: #""user": "u1", "ip": "10.0.0.1""#),
+            event("5", "10:00:04", "login", extra: #""user": "u2", "ip": "10.0.0.1""#),
+            event("6", "10:00:05", "login", extra: #""user": "u1", "ip": "10.0.0.22""#),
+            event("7", "10:00:06", "login", extra: #""user": "u22", "ip": "10.0.0.1""#),
+        ])
+        #expect(alerts.map(\.events) == [["1"], ["2"], ["3"], ["7"]])
+        #expect(alerts.map { $0.group.first?.value } == [.string("u1"), .string("u2"), .string("u1"), .string("u22")])
+    }
+
     @Test func distinctCountsDifferentValues() throws {
         let rules = #"{"id": "d", "severity": "high", "kind": "distinct", "field": "target.id", "count": 3, "window": "15m", "group_by": ["initiator.id"], "match": {"field": "outcome", "equals": "failure"}}"#
         let i = #""outcome": "failure", "initiator": {"id": "I"}, "target": {"id": "#

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TrailwatchCore
 @testable import TrailwatchEvents
@@ -93,6 +94,32 @@ struct EventParserTests {
             return
         }
         #expect(why.contains("UTF-8") || why.contains("UTF8"), "\(why)")
+    }
+
+    /// Escaped strings are decoded in place by the fast path (runs between escapes copied 16 bytes at a
+    /// time): every run length around that size, each escape form, several decoded strings in one event.
+    @Test func decodesEscapesAsFoundationDoes() throws {
+        let (p, slots) = parser(["a", "b.c", "d"])
+        for n in 0...40 {
+            let run = String(repeating: "x", count: n)
+            let text = #"\"\#(run)\\\#(run)\n\#(run)\u00e9\#(run)\u20ac\/\t\u0041"# + run + #"\b\f\r"#
+            let line = #"{"a":"\#(text)","b":{"c":"\#(run)\"\#(text)"},"d":"\#(run)"}"#
+            #expect(p.parse(Array(line.utf8)) == .event)
+            let expected = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let inner = try #require(expected["b"] as? [String: Any])
+            #expect(p.value(at: slots[0]).jsonValue == .string(try #require(expected["a"] as? String)), "run \(n)")
+            #expect(p.value(at: slots[1]).jsonValue == .string(try #require(inner["c"] as? String)), "run \(n)")
+            #expect(p.value(at: slots[2]).jsonValue == .string(run))
+        }
+    }
+
+    /// Keys are found by their first eight bytes, then the rest: keys alike in those, or only in length.
+    @Test func findsKeysAlikeInTheirFirstEightBytes() throws {
+        let paths = ["serviceProviderName", "serviceProviderRegion", "serviceP", "serviceProvider", "s", "serviceProviderNameX"]
+        let line = #"{"serviceProviderNameY":1,"serviceProviderRegion":"r","serviceQ":2,"serviceP":"p","serviceProviderName":"n","s":"short","serviceProvide":3}"#
+        let v = try #require(values(line, paths))
+        #expect(v == [.string("n"), .string("r"), .string("p"), nil, .string("short"), nil])
     }
 
     @Test func slotsResetBetweenEvents() {

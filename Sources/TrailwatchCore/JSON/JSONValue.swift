@@ -71,6 +71,8 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when `bytes` is the whole text of a JSON number (RFC 8259 grammar; no spaces, no hex, no `+`).
+    /// Inlinable: rules test numeric strings (`reasonCode`) per event, and unspecialized it allocated per call.
+    @inlinable
     public static func isJSONNumber<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
         var i = bytes.startIndex
         let end = bytes.endIndex

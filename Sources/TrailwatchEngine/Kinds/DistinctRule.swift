@@ -10,7 +10,7 @@ final class DistinctRule: KindRuntime<DistinctState> {
     override func matched(_ event: CurrentEvent, into alerts: inout [Alert]) {
         let v = event.slots[rule.fieldSlot!]
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }  // without the field nothing changes
-        let valueKey = GroupKey(value: v)
+        let valueKey = makeValueKey(v)
         let key = groupKey(event)
         let ref = event.ref
         updateGroup(key, event, new: DistinctState()) { entry in

@@ -12,7 +12,7 @@ final class NewValueRule: KindRuntime<Set<GroupKey>> {
         }
         let v = event.slots[rule.fieldSlot!]
         guard UInt32(v.kind) != TW_MISSING.rawValue else { return }
-        let valueKey = GroupKey(value: v)
+        let valueKey = makeValueKey(v)
         let key = groupKey(event)
         let learned = t >= firstSeen! &+ rule.definition.learn
         let isNew = updateGroup(key, event, new: []) { entry in

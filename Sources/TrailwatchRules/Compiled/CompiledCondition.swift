@@ -22,6 +22,12 @@ public final class TestTable: @unchecked Sendable {  // filled while compiling, 
         ids[Self.key(test)].map { matchers[Int($0)] }
     }
 
+    /// The slot the test reads.
+    public func slot(ofTest id: Int32) -> Int { Int(slots[Int(id)]) }
+
+    /// The test's result on `value` (what `TestResults` would record for an event with that value).
+    public func test(_ id: Int32, matches value: tw_value) -> Bool { matchers[Int(id)].matches(value) }
+
     func intern(_ test: FieldTest, schema: EventSchema) -> Int32 {
         let key = Self.key(test)
         if let id = ids[key] { return id }
@@ -76,6 +82,14 @@ public final class TestResults {
         }
     }
 
+    /// Records results known before the event is evaluated, each `test id << 1 | result` (the rule index
+    /// knows the results of the tests on `action` for each action it has seen).
+    @inline(__always)
+    public func seed(_ known: UnsafeBufferPointer<Int32>) {
+        let stamp = generation << 1
+        for entry in known { memo[Int(entry >> 1)] = stamp | UInt32(entry & 1) }
+    }
+
     @inline(__always)
     func result(_ id: Int32, _ values: UnsafePointer<tw_value>) -> Bool {
         let i = Int(id)
@@ -104,6 +118,8 @@ public final class CompiledCondition: @unchecked Sendable {  // immutable after 
     private let nodes: UnsafeMutableBufferPointer<Node>
     private let children: UnsafeMutableBufferPointer<Int32>
     private let root: Int32
+    /// The ids of the tests in the condition, each once.
+    public let testIDs: [Int32]
 
     init(_ condition: Condition, tests: TestTable, schema: EventSchema) {
         var nodes: [Node] = []
@@ -127,6 +143,8 @@ public final class CompiledCondition: @unchecked Sendable {  // immutable after 
             return Int32(nodes.count - 1)
         }
         root = add(condition)
+        var seen = Set<Int32>()
+        testIDs = nodes.compactMap { $0.kind == .test && seen.insert($0.first).inserted ? $0.first : nil }
         self.nodes = .allocate(capacity: nodes.count)
         _ = self.nodes.initialize(from: nodes)
         self.children = .allocate(capacity: max(children.count, 1))
