@@ -240,6 +240,14 @@ struct tw_extractor {
     }
     std::string_view decode(uint32_t start, uint32_t end);
     TW_HOT int32_t child(int32_t node, const char *key, size_t len) const { return children.find(node, key, len); }
+    /* Fills `slot` with the string between `start` and `end` (unescaped); returns its text. */
+    TW_HOT std::string_view setString(int32_t slot, uint32_t start, uint32_t end) {
+        const std::string_view s = text(start, end);
+        tw_value &out = slots[slot];
+        out = tw_value{};
+        out.kind = TW_STRING; out.ptr = s.data(); out.len = s.size();
+        return s;
+    }
     void nested(std::string_view text, int32_t node);
     uint8_t token(uint32_t i) const { return i < structuralCount ? uint8_t(line[structurals[i]]) : 0; }
 
@@ -458,43 +466,57 @@ bool tw_extractor::tryFast(const char *buf, size_t len) {
     return r == Root::ok;
 }
 
-/* Stage 1 left escapes unchecked. Reading backslashes left to right tokenizes escapes exactly as inside
-   each string (a string never ends in a lone backslash); a backslash outside strings fails the grammar. */
+/* Which bytes may follow an escaping backslash (`u` needs its four hex digits checked as well). */
+static const struct EscapeClass {
+    bool allowed[256] = {};
+    constexpr EscapeClass() {
+        for (unsigned char c : {'"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'u'}) allowed[c] = true;
+    }
+} escapeClass;
+
+/* `\uXXXX` at p (with `rest` bytes from p on): four hex digits, not a surrogate (the DOM path handles pairs). */
+static inline bool plainUnicodeEscape(const char *p, size_t rest) {
+    if (rest < 6) return false;
+    uint32_t cp = 0;
+    for (int k = 2; k < 6; k++) {
+        const char c = p[k];
+        const uint32_t d = c >= '0' && c <= '9' ? uint32_t(c - '0')
+                         : c >= 'a' && c <= 'f' ? uint32_t(c - 'a' + 10)
+                         : c >= 'A' && c <= 'F' ? uint32_t(c - 'A' + 10) : 16;
+        if (d == 16) return false;
+        cp = cp << 4 | d;
+    }
+    return cp < 0xD800 || cp > 0xDFFF;
+}
+
+/* Stage 1 left escapes unchecked. Which backslashes start an escape is found 64 bytes at a time, as simdjson's
+   own scanner does: in a run of backslashes every other one escapes the next, the run's first one starting
+   unless the previous block ended on an escaping backslash. A backslash outside strings fails the grammar
+   later; here every escape is checked (a backslash ending the line, an unknown escape, bad `\u`) and where
+   it starts is kept, in order, for `text` and `decode`. */
 template <uint64_t (*backslashes)(const char *)>
 static inline bool findEscapes(const char *line, size_t len, std::vector<uint32_t> &escapes) {
+    constexpr uint64_t oddBits = 0xAAAAAAAAAAAAAAAAull;
     escapes.clear();
-    size_t after = 0;  // end of the previous escape: a backslash before it was the escaped character
+    uint64_t escapedFirst = 0;  // 1 when this block's first byte is escaped by the previous block's last
     for (size_t base = 0; base < len; base += 64) {
         uint64_t mask = backslashes(line + base);
         if (len - base < 64) mask &= (uint64_t(1) << (len - base)) - 1;
-        while (mask) {
-            size_t at = base + size_t(__builtin_ctzll(mask));
-            mask &= mask - 1;
-            if (at < after) continue;
+        if (!mask) {
+            escapedFirst = 0;
+            continue;
+        }
+        const uint64_t candidates = mask & ~escapedFirst;
+        const uint64_t codes = (((candidates << 1) | oddBits) - candidates) ^ oddBits;
+        uint64_t starts = codes & mask;  // the backslashes that escape the byte after them
+        escapedFirst = starts >> 63;
+        while (starts) {
+            const size_t at = base + size_t(__builtin_ctzll(starts));
+            starts &= starts - 1;
             if (len - at < 2) return false;
-            const char *p = line + at;
-            switch (p[1]) {
-                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-                    after = at + 2;
-                    break;
-                case 'u': {
-                    if (len - at < 6) return false;
-                    uint32_t cp = 0;
-                    for (int k = 2; k < 6; k++) {
-                        char c = p[k];
-                        uint32_t d = c >= '0' && c <= '9' ? uint32_t(c - '0')
-                                   : c >= 'a' && c <= 'f' ? uint32_t(c - 'a' + 10)
-                                   : c >= 'A' && c <= 'F' ? uint32_t(c - 'A' + 10) : 16;
-                        if (d == 16) return false;
-                        cp = cp << 4 | d;
-                    }
-                    if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // surrogates: the DOM path handles pairs
-                    after = at + 6;
-                    break;
-                }
-                default:
-                    return false;
-            }
+            const unsigned char c = static_cast<unsigned char>(line[at + 1]);
+            if (!escapeClass.allowed[c]) return false;
+            if (c == 'u' && !plainUnicodeEscape(line + at, len - at)) return false;
             escapes.push_back(uint32_t(at));
         }
     }
@@ -686,10 +708,7 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
             uint32_t start, end;
             if (!stringAt(i, start, end)) return FAIL;
             if (slot >= 0) {
-                std::string_view s = text(start, end);
-                tw_value &out = slots[slot];
-                out = tw_value{};
-                out.kind = TW_STRING; out.ptr = s.data(); out.len = s.size();
+                const std::string_view s = setString(slot, start, end);
                 if (!n.children.empty()) defer(node, start, end, &s);
             } else if (!n.children.empty()) {
                 defer(node, start, end, nullptr);
@@ -711,7 +730,16 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
                 if (hasEscape(start, end)) return FAIL;  // the key might name a path once unescaped
                 int32_t next = child(node, line + start, end - start);
                 if (next >= 0) {
-                    i = value(i + 2, next, depth + 1);
+                    const Node &leaf = nodes[next];
+                    if (token(i + 2) == '"' && leaf.children.empty() && leaf.slot >= 0 && visitedIn[next] != generation) {
+                        // The common tracked value, a string at a leaf (`action`, `outcome`...), without a call.
+                        visitedIn[next] = generation;
+                        if (!stringAt(i + 2, start, end)) return FAIL;
+                        setString(leaf.slot, start, end);
+                        i += 3;
+                    } else {
+                        i = value(i + 2, next, depth + 1);
+                    }
                 } else if (token(i + 2) == '"') {
                     i += 3;  // an untracked string: stage 1 and scanEscapes checked it
                 } else {

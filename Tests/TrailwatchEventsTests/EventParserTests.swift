@@ -114,6 +114,29 @@ struct EventParserTests {
         }
     }
 
+    /// Which backslashes start escapes is worked out 64 bytes at a time: runs of backslashes of every
+    /// length, ending on each kind of byte, placed across a block boundary, must be read (or refused) as
+    /// Foundation's parser reads them.
+    @Test func escapesAcrossBlockBoundaries() throws {
+        let (p, slots) = parser(["a"])
+        for offset in 50...70 {
+            for run in 1...5 {
+                for after in ["\"", "n", "x", "u0041", "u12", "/", "t"] {
+                    let body = String(repeating: "y", count: offset) + String(repeating: #"\"#, count: run) + after + "z"
+                    let line = #"{"a":"\#(body)"}"#
+                    let expected = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+                    let outcome = p.parse(Array(line.utf8))
+                    if let text = expected?["a"] as? String {
+                        #expect(outcome == .event, "\(line)")
+                        #expect(p.value(at: slots[0]).jsonValue == .string(text), "\(line)")
+                    } else {
+                        #expect(outcome != .event, "\(line)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Keys are found by their first eight bytes, then the rest: keys alike in those, or only in length.
     @Test func findsKeysAlikeInTheirFirstEightBytes() throws {
         let paths = ["serviceProviderName", "serviceProviderRegion", "serviceP", "serviceProvider", "s", "serviceProviderNameX"]
