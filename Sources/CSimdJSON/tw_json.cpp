@@ -141,10 +141,15 @@ struct tw_plan {
     std::vector<Node> nodes{Node{}, Node{}};  // 0: event root, 1: envelope root
     int32_t slotCount = 0;
     std::vector<bool> keepText;  // per slot
+    std::vector<bool> neverPending;  // per slot
 };
 
 extern "C" void tw_plan_keep_text(tw_plan *plan, int32_t slot) {
     if (slot >= 0 && size_t(slot) < plan->keepText.size()) plan->keepText[slot] = true;
+}
+
+extern "C" void tw_plan_never_pending(tw_plan *plan, int32_t slot) {
+    if (slot >= 0 && size_t(slot) < plan->neverPending.size()) plan->neverPending[slot] = true;
 }
 
 extern "C" tw_plan *tw_plan_new(void) { return new tw_plan(); }
@@ -177,6 +182,7 @@ extern "C" int32_t tw_plan_add(tw_plan *plan, int32_t scope, const char *const *
     if (leaf.slot < 0) {
         leaf.slot = plan->slotCount++;
         plan->keepText.push_back(false);
+        plan->neverPending.push_back(false);
         for (int32_t node : visited) plan->nodes[node].subtreeSlots.push_back(leaf.slot);
     }
     return leaf.slot;
@@ -186,6 +192,7 @@ struct tw_extractor {
     std::vector<Node> nodes;
     ChildIndex children;  // the trie's edges, for the fast path
     std::vector<bool> keepText;
+    std::vector<bool> neverPending;
     std::vector<tw_value> slots;
     std::vector<uint32_t> visitedIn;  // per node: the generation of the event that last visited it
     uint32_t generation = 0;
@@ -213,10 +220,11 @@ struct tw_extractor {
     bool expectEnvelope = true;  // the shape of the previous event: streams keep one shape
     /* JSON-in-string members met by the fast path, parsed only when a rule reads below them (tw_resolve).
        Their text is either decoded already (`decoded`) or the raw range [start, end) of the line. */
-    struct Deferred { int32_t node; uint32_t start, end; std::string_view decoded; bool hasDecoded; bool live; };
+    /* `fillsSlot`: the node's own slot waits too (its text has escapes, decoded only if asked). */
+    struct Deferred { int32_t node; uint32_t start, end; std::string_view decoded; bool hasDecoded; bool fillsSlot; bool live; };
     std::vector<Deferred> deferred;
     size_t liveDeferred = 0;
-    void defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded);
+    void defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded, bool fillsSlot = false);
     void dropDeferredBelow(int32_t node);
     void resolve();
 
@@ -357,6 +365,7 @@ extern "C" tw_extractor *tw_extractor_new(const tw_plan *plan) {
     e->nodes = plan->nodes;
     e->children.build(e->nodes);
     e->keepText = plan->keepText;
+    e->neverPending = plan->neverPending;
     e->slots.assign(static_cast<size_t>(plan->slotCount), tw_value{});
     e->visitedIn.assign(plan->nodes.size(), 0);
     return e;
@@ -707,7 +716,12 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
         case '"': {
             uint32_t start, end;
             if (!stringAt(i, start, end)) return FAIL;
-            if (slot >= 0) {
+            if (slot >= 0 && !n.children.empty() && !neverPending[slot] && hasEscape(start, end)) {
+                // JSON text in a string (requestData): most events need neither it nor what is inside it.
+                slots[slot] = tw_value{};
+                slots[slot].kind = TW_PENDING;
+                defer(node, start, end, nullptr, true);
+            } else if (slot >= 0) {
                 const std::string_view s = setString(slot, start, end);
                 if (!n.children.empty()) defer(node, start, end, &s);
             } else if (!n.children.empty()) {
@@ -815,10 +829,11 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
 
 /* Paths go on inside this string (JSON text in a string, like requestData): most events need none of
    them, so the string is parsed only if a rule asks (tw_resolve); until then the slots below are pending. */
-void tw_extractor::defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded) {
+void tw_extractor::defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded, bool fillsSlot) {
     const Node &n = nodes[node];
     for (int32_t s : n.subtreeSlots) if (s != n.slot) slots[s].kind = TW_PENDING;
-    deferred.push_back(Deferred{node, start, end, decoded ? *decoded : std::string_view(), decoded != nullptr, true});
+    deferred.push_back(Deferred{node, start, end, decoded ? *decoded : std::string_view(), decoded != nullptr, fillsSlot,
+                                true});
     liveDeferred++;
 }
 
@@ -845,6 +860,11 @@ void tw_extractor::resolve() {
         if (!d.hasDecoded) {
             escapeCursor = size_t(std::lower_bound(escapes.begin(), escapes.end(), d.start) - escapes.begin());
             text = this->text(d.start, d.end);
+        }
+        if (d.fillsSlot) {
+            tw_value &out = slots[n.slot];
+            out = tw_value{};
+            out.kind = TW_STRING; out.ptr = text.data(); out.len = text.size();
         }
         nested(text, d.node);
     }

@@ -87,7 +87,7 @@ public final class Engine {
                 for position in positions {
                     runtimeRefs[Int(position)]._withUnsafeGuaranteedRef { runtime in
                         // JSON-in-string members (requestData) are parsed only when a candidate rule reads inside one.
-                        if pending, runtime.rule.nestedSlots.contains(where: { UInt32(slots[Int($0)].kind) == TW_PENDING.rawValue }) {
+                        if pending, runtime.rule.readSlots.contains(where: { UInt32(slots[Int($0)].kind) == TW_PENDING.rawValue }) {
                             parser.resolvePending()
                             pending = false
                         }

@@ -89,8 +89,9 @@ extension EventParser {
     }
 
     /// The current event's slots as parsed so far: slots of paths inside JSON-in-string members (such as
-    /// `requestData.dry_run`) may be `TW_PENDING` until `resolvePending()`. Most events need none of
-    /// them, so the engine resolves only for a rule that reads one (see `CompiledRule.nestedSlots`).
+    /// `requestData.dry_run`), and such a member's own slot when its text has escapes to decode, may be
+    /// `TW_PENDING` until `resolvePending()`. Most events need none of them, so the engine resolves only for
+    /// a rule that reads one (see `CompiledRule.readSlots`). `eventTime`, `id` and `action` are never pending.
     public var unresolvedSlots: UnsafePointer<tw_value> { tw_slots(extractor) }
 
     /// Whether some slots are still `TW_PENDING`.

@@ -62,6 +62,10 @@ public final class EventSchema {
             precondition(Int(slot) == expected, "path slots must be assigned in registration order")
         }
         for slot in textSlots { tw_plan_keep_text(plan, Int32(slot)) }
+        // Read for every event before any rule runs (time, id, the rule index's action): never left pending.
+        for path in ["eventTime", "id", "action"] {
+            if let slot = slots[FieldPath(path)!] { tw_plan_never_pending(plan, Int32(slot)) }
+        }
         return plan
     }
 }

@@ -125,7 +125,7 @@ public final class EventStreamReader {
 
     /// The event's own valid `eventTime`, nil when it is missing or invalid (rules.md §1).
     public static func ownTime(_ parser: EventParser, slot: Int) -> Int64? {
-        let t = parser.unresolvedSlots[slot]  // `eventTime`: a one-segment path, never pending
+        let t = parser.unresolvedSlots[slot]  // `eventTime` is never left pending (`EventSchema.makePlan`)
         guard t.kind == UInt8(TW_STRING.rawValue) else { return nil }
         return EventTime.parse(UnsafeRawBufferPointer(start: t.ptr, count: t.len))
     }

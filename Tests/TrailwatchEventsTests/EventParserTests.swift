@@ -1,3 +1,4 @@
+import CSimdJSON
 import Foundation
 import Testing
 import TrailwatchCore
@@ -34,6 +35,21 @@ struct EventParserTests {
         let line = #"{"requestData":"{\"dry_run\":false,\"inner\":\"{\\\"deep\\\":[1,2]}\"}","responseData":{"dry_run":true}}"#
         let v = try #require(values(line, ["requestData.dry_run", "requestData.inner.deep.1", "responseData.dry_run", "requestData.missing"]))
         #expect(v == [.bool(false), .number(JSONNumber(integer: 2)), .bool(true), nil])
+    }
+
+    /// A JSON-in-string member with escapes is decoded only when asked, with what is inside it; the values
+    /// every event needs first (time, id, action) are filled at once even when paths go inside them.
+    @Test func escapedJSONStringsWaitUntilAsked() throws {
+        let (p, slots) = parser(["requestData", "requestData.a", "eventTime", "eventTime.x", "id", "id.z", "action", "action.y"])
+        let line = #"{"requestData":"{\"a\":1}","eventTime":"{\"x\":2}","id":"{\"z\":3}","action":"{\"y\":\"q\"}"}"#
+        #expect(p.parse(Array(line.utf8)) == .event)
+        let kinds = slots.map { UInt32(p.unresolvedSlots[$0].kind) }
+        #expect(kinds == [TW_PENDING, TW_PENDING, TW_STRING, TW_PENDING, TW_STRING, TW_PENDING, TW_STRING, TW_PENDING].map(\.rawValue))
+        #expect(p.hasPending)
+        let v = slots.map { p.value(at: $0).jsonValue }
+        #expect(!p.hasPending)
+        #expect(v == [.string(#"{"a":1}"#), .number(JSONNumber(integer: 1)), .string(#"{"x":2}"#), .number(JSONNumber(integer: 2)),
+                      .string(#"{"z":3}"#), .number(JSONNumber(integer: 3)), .string(#"{"y":"q"}"#), .string("q")])
     }
 
     @Test func pathEndingOnJSONStringGivesTheString() throws {

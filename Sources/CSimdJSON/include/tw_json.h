@@ -24,7 +24,8 @@ typedef enum {
     TW_OBJECT = 6,
     TW_ARRAY = 7,
     /* Not known yet: the value lies inside a JSON-in-string member that is parsed only when asked
-       (tw_resolve). Only slots of paths with two or more segments can be pending. */
+       (tw_resolve), or is such a member's own text, when it has escapes to decode (also done then).
+       Slots marked with tw_plan_never_pending are always filled. */
     TW_PENDING = 8
 } tw_kind;
 
@@ -50,6 +51,8 @@ size_t tw_plan_slot_count(const tw_plan *plan);
 /* Object and array values at `slot` are written out as compact JSON text (group keys, templates need
    it); other slots only record the kind, since no operator matches an object or an array. */
 void tw_plan_keep_text(tw_plan *plan, int32_t slot);
+/* The slot is always filled by tw_extract, never left TW_PENDING (values every event needs: its time, id). */
+void tw_plan_never_pending(tw_plan *plan, int32_t slot);
 
 typedef struct tw_extractor tw_extractor;
 

@@ -12,9 +12,9 @@ public final class CompiledRule: @unchecked Sendable {
     public let groupSlots: [Int]
     public let fieldSlot: Int?
     public let summary: CompiledTemplate
-    /// The slots this rule reads (tests, group, field, summary) whose path has two or more segments: only
-    /// those can lie inside a JSON-in-string member the parser left pending (`EventParser.unresolvedSlots`).
-    public let nestedSlots: [Int32]
+    /// The slots this rule reads (tests, group, field, summary): any of them may have been left pending by
+    /// the parser, inside a JSON-in-string member or as such a member's own text (`EventParser.unresolvedSlots`).
+    public let readSlots: [Int32]
 
     init(_ definition: RuleDefinition, index: Int, tests: TestTable, schema: EventSchema) {
         self.definition = definition
@@ -35,7 +35,7 @@ public final class CompiledRule: @unchecked Sendable {
         definition.match.map(collect)
         definition.steps.forEach(collect)
         paths += definition.summary.parts.compactMap { if case .field(let p) = $0 { p } else { nil } }
-        nestedSlots = Array(Set(paths.filter { $0.segments.count >= 2 }.map { Int32(schema.slot(for: $0)) })).sorted()
+        readSlots = Array(Set(paths.map { Int32(schema.slot(for: $0)) })).sorted()
     }
 
     public var id: String { definition.id }
