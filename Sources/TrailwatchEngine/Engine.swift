@@ -13,6 +13,10 @@ public final class Engine {
     /// `runtimes` unretained (the array keeps them alive): the per-event loop does no reference counting.
     private let runtimeRefs: UnsafeMutableBufferPointer<Unmanaged<RuleRuntime>>
     private let index: RuleIndex
+    /// Per runtime position, the slots its rule reads that the parser may leave pending, as ranges of
+    /// `pendableSlots`: checked for every candidate of every event, so kept in plain buffers (no retains).
+    private let pendableRanges: UnsafeMutableBufferPointer<(start: Int32, count: Int32)>
+    private let pendableSlots: UnsafeMutableBufferPointer<Int32>
     private let deadlines = DeadlineQueue()
     private let output = AlertFactory()
     private let idSlot: Int
@@ -62,6 +66,17 @@ public final class Engine {
         }
         runtimeRefs = .allocate(capacity: max(runtimes.count, 1))
         _ = runtimeRefs.initialize(from: runtimes.map { Unmanaged.passUnretained($0) })
+        var ranges: [(start: Int32, count: Int32)] = []
+        var pendable: [Int32] = []
+        for runtime in runtimes {
+            let slots = runtime.rule.readSlots.filter { ruleSet.schema.mayBePending(Int($0)) }
+            ranges.append((Int32(pendable.count), Int32(slots.count)))
+            pendable += slots
+        }
+        pendableRanges = .allocate(capacity: max(ranges.count, 1))
+        _ = pendableRanges.initialize(from: ranges)
+        pendableSlots = .allocate(capacity: max(pendable.count, 1))
+        _ = pendableSlots.initialize(from: pendable)
         index = RuleIndex(rules: runnable, tests: ruleSet.tests, schema: ruleSet.schema, indexed: indexed)
         absenceRules = Dictionary(uniqueKeysWithValues: runtimes.compactMap { ($0 as? AbsenceRule).map { ($0.rule.index, $0) } })
     }
@@ -69,6 +84,8 @@ public final class Engine {
     deinit {
         runtimeRefs.deallocate()
         watermarkStorage.deallocate()
+        pendableRanges.deallocate()
+        pendableSlots.deallocate()
     }
 
     /// Evaluates the event now held by `parser`.
@@ -85,17 +102,24 @@ public final class Engine {
             index.withCandidates(slots) { positions, known in
                 results.seed(known)
                 for position in positions {
-                    runtimeRefs[Int(position)]._withUnsafeGuaranteedRef { runtime in
-                        // JSON-in-string members (requestData) are parsed only when a candidate rule reads inside one.
-                        if pending, runtime.rule.readSlots.contains(where: { UInt32(slots[Int($0)].kind) == TW_PENDING.rawValue }) {
-                            parser.resolvePending()
-                            pending = false
-                        }
-                        runtime.process(event, into: &alerts)
+                    // JSON-in-string members (requestData) are parsed only when a candidate rule reads one.
+                    if pending, readsPending(Int(position), slots) {
+                        parser.resolvePending()
+                        pending = false
                     }
+                    runtimeRefs[Int(position)]._withUnsafeGuaranteedRef { $0.process(event, into: &alerts) }
                 }
             }
         }
+    }
+
+    @inline(__always)
+    private func readsPending(_ position: Int, _ slots: UnsafePointer<tw_value>) -> Bool {
+        let range = pendableRanges[position]
+        for i in range.start..<range.start + range.count where UInt32(slots[Int(pendableSlots[Int(i)])].kind) == TW_PENDING.rawValue {
+            return true
+        }
+        return false
     }
 
     /// Moves the watermark forward (never back) and produces the `absence` alerts now due,

@@ -47,6 +47,20 @@ public final class EventSchema {
 
     public var slotCount: Int { paths.count }
 
+    /// Read for every event before any rule runs (time, id, the rule index's action): never left pending.
+    private static let neverPending = ["eventTime", "id", "action"].map { FieldPath($0)! }
+
+    /// Whether the parser may leave `slot` `TW_PENDING` (`EventParser.unresolvedSlots`): a path inside another
+    /// (whose value may be JSON text in a string), or a path others go inside (that string's own slot).
+    public func mayBePending(_ slot: Int) -> Bool {
+        let path = paths[slot]
+        if Self.neverPending.contains(path) { return false }
+        if path.segments.count >= 2 { return true }
+        return paths.contains {
+            $0.scope == path.scope && $0.segments.count > path.segments.count && $0.segments.starts(with: path.segments)
+        }
+    }
+
     func makePlan() -> OpaquePointer {
         let plan = tw_plan_new()!
         for (expected, path) in paths.enumerated() {
@@ -62,9 +76,8 @@ public final class EventSchema {
             precondition(Int(slot) == expected, "path slots must be assigned in registration order")
         }
         for slot in textSlots { tw_plan_keep_text(plan, Int32(slot)) }
-        // Read for every event before any rule runs (time, id, the rule index's action): never left pending.
-        for path in ["eventTime", "id", "action"] {
-            if let slot = slots[FieldPath(path)!] { tw_plan_never_pending(plan, Int32(slot)) }
+        for path in Self.neverPending {
+            if let slot = slots[path] { tw_plan_never_pending(plan, Int32(slot)) }
         }
         return plan
     }

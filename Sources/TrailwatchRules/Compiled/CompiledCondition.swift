@@ -170,15 +170,24 @@ public final class CompiledCondition: @unchecked Sendable {  // immutable after 
         case .not:
             return !evaluate(children[Int(node.first)], nodes, children, values, results)
         case .all:
-            for i in node.first..<node.first + node.count where !evaluate(children[Int(i)], nodes, children, values, results) {
+            for i in node.first..<node.first + node.count where !child(children[Int(i)], nodes, children, values, results) {
                 return false
             }
             return true
         case .any:
-            for i in node.first..<node.first + node.count where evaluate(children[Int(i)], nodes, children, values, results) {
+            for i in node.first..<node.first + node.count where child(children[Int(i)], nodes, children, values, results) {
                 return true
             }
             return false
         }
+    }
+
+    /// A child of `all`/`any`: most are tests, answered here without a call.
+    @inline(__always)
+    private static func child(_ index: Int32, _ nodes: UnsafeBufferPointer<Node>, _ children: UnsafeBufferPointer<Int32>,
+                              _ values: UnsafePointer<tw_value>, _ results: TestResults) -> Bool {
+        let node = nodes[Int(index)]
+        if node.kind == .test { return results.result(node.first, values) }
+        return evaluate(index, nodes, children, values, results)
     }
 }
