@@ -57,7 +57,7 @@ inline uint64_t backslashes64(const char *p) {
 }
 
 #if defined(__x86_64__)
-/* The same with AVX2 (two compares instead of four), used when the CPU has it (tw_extractor::hasAVX2). */
+/* The same with AVX2 (two compares instead of four), used when the CPU has it (`cpuHasAVX2`). */
 __attribute__((target("avx2"))) inline uint64_t backslashes64AVX2(const char *p) {
     const __m256i bs = _mm256_set1_epi8('\\');
     const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
