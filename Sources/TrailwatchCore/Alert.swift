@@ -60,8 +60,44 @@ public struct Alert: Sendable, Hashable {
     }
 
     /// One compact JSON line, newline included: what `replay` prints and the `file` sink writes.
+    ///
+    /// The same text as `JSONWriter.write(json)`, written field by field: replay writes every alert, and
+    /// building the `json` tree first cost more than the writing.
     public func appendJSONLine(to out: inout [UInt8]) {
-        JSONWriter.write(json, to: &out)
+        func key(_ name: StaticString, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        func object(_ members: [JSONMember]) {
+            out.append(UInt8(ascii: "{"))
+            for (i, member) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONWriter.write(member.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "{"))
+        key("id", first: true); JSONWriter.writeString(id, to: &out)
+        key("rule"); JSONWriter.writeString(rule, to: &out)
+        key("severity"); JSONWriter.writeString(severity.rawValue, to: &out)
+        key("time"); out.append(UInt8(ascii: "\"")); EventTime.format(time, to: &out); out.append(UInt8(ascii: "\""))
+        key("group"); object(group)
+        key("count"); out.append(contentsOf: String(count).utf8)
+        key("events")
+        out.append(UInt8(ascii: "["))
+        for (i, event) in events.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(event, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        key("summary"); JSONWriter.writeString(summary, to: &out)
+        key("labels"); object(labels)
+        key("suppressed"); out.append(contentsOf: String(suppressed).utf8)
+        out.append(UInt8(ascii: "}"))
         out.append(0x0A)
     }
 }

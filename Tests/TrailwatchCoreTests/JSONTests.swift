@@ -91,6 +91,23 @@ struct JSONValueTests {
         #expect(a.description == #"{"x":1,"y":null}"#)
     }
 
+    /// Canonical text (group keys, alert ids) sorts members by their UTF-8 bytes and keeps the last of equal
+    /// keys; small objects with distinct keys take a shorter path that must give the same text.
+    @Test func canonicalTextSortsAndKeepsTheLastDuplicate() {
+        let n = { (i: Int64) in JSONValue.number(JSONNumber(integer: i)) }
+        #expect(JSONValue.object([JSONMember("b", n(1)), JSONMember("a", n(2)), JSONMember("é", n(3)), JSONMember("Z", n(4))])
+            .canonicalText == #"{"Z":4,"a":2,"b":1,"é":3}"#)
+        #expect(JSONValue.object([JSONMember("b", n(1)), JSONMember("a", n(2)), JSONMember("b", n(3))])
+            .canonicalText == #"{"a":2,"b":3}"#)
+        // Canonically equivalent keys (precomposed and combining é) are one key.
+        #expect(JSONValue.object([JSONMember("\u{E9}", n(1)), JSONMember("e\u{301}", n(2))]).canonicalText == #"{"é":2}"#)
+        let many = (0..<12).reversed().map { JSONMember("k\($0 % 10)", n(Int64($0))) }
+        #expect(JSONValue.object(many).canonicalText
+            == #"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9}"#)
+        #expect(JSONValue.object([JSONMember("x", .object([JSONMember("b", .null), JSONMember("a", .array([.object([JSONMember("d", n(1)), JSONMember("c", n(2))])]))]))])
+            .canonicalText == #"{"x":{"a":[{"c":2,"d":1}],"b":null}}"#)
+    }
+
     @Test func writerEscapes() {
         #expect(JSONValue.string("a\"\\\n\u{01}é").description == #""a\"\\\n\u0001é""#)
     }

@@ -18,9 +18,15 @@ public enum JSONWriter {
         case .object(let members):
             var list = members
             if canonical {
-                var seen = [String: JSONValue]()
-                for m in members { seen[m.key] = m.value }
-                list = seen.map { JSONMember($0.key, $0.value) }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                if members.count <= 8 && !hasEqualKeys(members) {
+                    // The usual small object with distinct keys (a group, an alert id's input): sorting alone
+                    // gives what the dictionary below gives.
+                    list = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                } else {
+                    var seen = [String: JSONValue]()
+                    for m in members { seen[m.key] = m.value }
+                    list = seen.map { JSONMember($0.key, $0.value) }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                }
             }
             out.append(UInt8(ascii: "{"))
             for (i, member) in list.enumerated() {
@@ -31,6 +37,14 @@ public enum JSONWriter {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Whether two members have equal keys (as strings: canonically equivalent keys are one key).
+    private static func hasEqualKeys(_ members: [JSONMember]) -> Bool {
+        for i in members.indices {
+            for j in members.indices where j > i && members[i].key == members[j].key { return true }
+        }
+        return false
     }
 
     public static func writeString(_ s: String, to out: inout [UInt8]) {

@@ -79,26 +79,32 @@ public enum EventTime {
 
     /// Formats as the alerts' `time`: RFC 3339, UTC, milliseconds, `Z` (`2026-03-01T10:00:05.000Z`).
     public static func format(_ millis: Int64) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        format(millis, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same, appended to `out` (every alert written carries one: no temporary arrays).
+    public static func format(_ millis: Int64, to out: inout [UInt8]) {
         let (secondsTotal, ms) = floorDivide(millis, 1000)
         let (days, secondOfDay) = floorDivide(secondsTotal, 86_400)
         let (y, m, d) = civilFromDays(Int(days))
         let hour = Int(secondOfDay / 3600), minute = Int(secondOfDay / 60 % 60), second = Int(secondOfDay % 60)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
         func put(_ value: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 48, count: width)
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
             var v = value
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(48 + v % 10)
-                v /= 10
+            while divisor > 0 {
+                out.append(UInt8(48 + v / divisor % 10))
+                v %= divisor
+                divisor /= 10
             }
-            out.append(contentsOf: digits)
         }
         put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
         out.append(UInt8(ascii: "T"))
         put(hour, 2); out.append(UInt8(ascii: ":")); put(minute, 2); out.append(UInt8(ascii: ":")); put(second, 2)
         out.append(UInt8(ascii: ".")); put(Int(ms), 3); out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
