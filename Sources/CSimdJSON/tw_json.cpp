@@ -221,7 +221,12 @@ struct tw_extractor {
     /* JSON-in-string members met by the fast path, parsed only when a rule reads below them (tw_resolve).
        Their text is either decoded already (`decoded`) or the raw range [start, end) of the line. */
     /* `fillsSlot`: the node's own slot waits too (its text has escapes, decoded only if asked). */
-    struct Deferred { int32_t node; uint32_t start, end; std::string_view decoded; bool hasDecoded; bool fillsSlot; bool live; };
+    struct Deferred {
+        int32_t node;
+        uint32_t start, end;
+        std::string_view decoded;
+        bool hasDecoded, fillsSlot, live;
+    };
     std::vector<Deferred> deferred;
     size_t liveDeferred = 0;
     void defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded, bool fillsSlot = false);
@@ -533,7 +538,8 @@ static inline bool findEscapes(const char *line, size_t len, std::vector<uint32_
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) static bool findEscapesAVX2(const char *line, size_t len, std::vector<uint32_t> &escapes) {
+__attribute__((target("avx2"))) static bool findEscapesAVX2(const char *line, size_t len,
+                                                             std::vector<uint32_t> &escapes) {
     return findEscapes<backslashes64AVX2>(line, len, escapes);
 }
 static const bool cpuHasAVX2 = __builtin_cpu_supports("avx2");
@@ -745,7 +751,8 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
                 int32_t next = child(node, line + start, end - start);
                 if (next >= 0) {
                     const Node &leaf = nodes[next];
-                    if (token(i + 2) == '"' && leaf.children.empty() && leaf.slot >= 0 && visitedIn[next] != generation) {
+                    if (token(i + 2) == '"' && leaf.children.empty() && leaf.slot >= 0 &&
+                        visitedIn[next] != generation) {
                         // The common tracked value, a string at a leaf (`action`, `outcome`...), without a call.
                         visitedIn[next] = generation;
                         if (!stringAt(i + 2, start, end)) return FAIL;

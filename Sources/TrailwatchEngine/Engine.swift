@@ -116,8 +116,8 @@ public final class Engine {
     @inline(__always)
     private func readsPending(_ position: Int, _ slots: UnsafePointer<tw_value>) -> Bool {
         let range = pendableRanges[position]
-        for i in range.start..<range.start + range.count where UInt32(slots[Int(pendableSlots[Int(i)])].kind) == TW_PENDING.rawValue {
-            return true
+        for i in range.start..<range.start + range.count {
+            if UInt32(slots[Int(pendableSlots[Int(i)])].kind) == TW_PENDING.rawValue { return true }
         }
         return false
     }

@@ -25,7 +25,8 @@ public enum JSONWriter {
                 } else {
                     var seen = [String: JSONValue]()
                     for m in members { seen[m.key] = m.value }
-                    list = seen.map { JSONMember($0.key, $0.value) }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                    list = seen.map { JSONMember($0.key, $0.value) }
+                        .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
                 }
             }
             out.append(UInt8(ascii: "{"))
