@@ -219,8 +219,8 @@ struct tw_extractor {
     size_t paddedCapacity = 0;
     bool expectEnvelope = true;  // the shape of the previous event: streams keep one shape
     /* JSON-in-string members met by the fast path, parsed only when a rule reads below them (tw_resolve).
-       Their text is either decoded already (`decoded`) or the raw range [start, end) of the line. */
-    /* `fillsSlot`: the node's own slot waits too (its text has escapes, decoded only if asked). */
+       Their text is either decoded already (`decoded`) or the raw range [start, end) of the line;
+       `fillsSlot`: the node's own slot waits too (its text has escapes, decoded only if asked). */
     struct Deferred {
         int32_t node;
         uint32_t start, end;
@@ -253,13 +253,11 @@ struct tw_extractor {
     }
     std::string_view decode(uint32_t start, uint32_t end);
     TW_HOT int32_t child(int32_t node, const char *key, size_t len) const { return children.find(node, key, len); }
-    /* Fills `slot` with the string between `start` and `end` (unescaped); returns its text. */
-    TW_HOT std::string_view setString(int32_t slot, uint32_t start, uint32_t end) {
-        const std::string_view s = text(start, end);
+    /* Fills `slot` with the string `s` (unescaped text, in the line or the scratch). */
+    TW_HOT void setString(int32_t slot, std::string_view s) {
         tw_value &out = slots[slot];
         out = tw_value{};
         out.kind = TW_STRING; out.ptr = s.data(); out.len = s.size();
-        return s;
     }
     void nested(std::string_view text, int32_t node);
     uint8_t token(uint32_t i) const { return i < structuralCount ? uint8_t(line[structurals[i]]) : 0; }
@@ -611,7 +609,6 @@ std::string_view tw_extractor::decode(uint32_t start, uint32_t end) {
     return std::string_view(out, size_t(o - out));
 }
 
-
 namespace {
 constexpr uint32_t FAIL = 0xFFFFFFFFu;
 
@@ -728,7 +725,8 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
                 slots[slot].kind = TW_PENDING;
                 defer(node, start, end, nullptr, true);
             } else if (slot >= 0) {
-                const std::string_view s = setString(slot, start, end);
+                const std::string_view s = text(start, end);
+                setString(slot, s);
                 if (!n.children.empty()) defer(node, start, end, &s);
             } else if (!n.children.empty()) {
                 defer(node, start, end, nullptr);
@@ -756,7 +754,7 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
                         // The common tracked value, a string at a leaf (`action`, `outcome`...), without a call.
                         visitedIn[next] = generation;
                         if (!stringAt(i + 2, start, end)) return FAIL;
-                        setString(leaf.slot, start, end);
+                        setString(leaf.slot, text(start, end));
                         i += 3;
                     } else {
                         i = value(i + 2, next, depth + 1);
@@ -835,7 +833,8 @@ uint32_t tw_extractor::value(uint32_t i, int32_t node, int depth) {
 }
 
 /* Paths go on inside this string (JSON text in a string, like requestData): most events need none of
-   them, so the string is parsed only if a rule asks (tw_resolve); until then the slots below are pending. */
+   them, so the string is parsed only if a rule asks (tw_resolve); until then the slots below are pending,
+   and with `fillsSlot` the string's own slot as well. */
 void tw_extractor::defer(int32_t node, uint32_t start, uint32_t end, const std::string_view *decoded, bool fillsSlot) {
     const Node &n = nodes[node];
     for (int32_t s : n.subtreeSlots) if (s != n.slot) slots[s].kind = TW_PENDING;
@@ -868,11 +867,7 @@ void tw_extractor::resolve() {
             escapeCursor = size_t(std::lower_bound(escapes.begin(), escapes.end(), d.start) - escapes.begin());
             text = this->text(d.start, d.end);
         }
-        if (d.fillsSlot) {
-            tw_value &out = slots[n.slot];
-            out = tw_value{};
-            out.kind = TW_STRING; out.ptr = text.data(); out.len = text.size();
-        }
+        if (d.fillsSlot) setString(n.slot, text);
         nested(text, d.node);
     }
     work.clear();

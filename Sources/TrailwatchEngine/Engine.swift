@@ -66,10 +66,12 @@ public final class Engine {
         }
         runtimeRefs = .allocate(capacity: max(runtimes.count, 1))
         _ = runtimeRefs.initialize(from: runtimes.map { Unmanaged.passUnretained($0) })
+        let schema = ruleSet.schema
+        let mayBePending = (0..<schema.slotCount).map { schema.mayBePending($0) }  // once per slot, not per rule
         var ranges: [(start: Int32, count: Int32)] = []
         var pendable: [Int32] = []
         for runtime in runtimes {
-            let slots = runtime.rule.readSlots.filter { ruleSet.schema.mayBePending(Int($0)) }
+            let slots = runtime.rule.readSlots.filter { mayBePending[Int($0)] }
             ranges.append((Int32(pendable.count), Int32(slots.count)))
             pendable += slots
         }

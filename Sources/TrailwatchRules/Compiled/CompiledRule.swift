@@ -12,8 +12,9 @@ public final class CompiledRule: @unchecked Sendable {
     public let groupSlots: [Int]
     public let fieldSlot: Int?
     public let summary: CompiledTemplate
-    /// The slots this rule reads (tests, group, field, summary): any of them may have been left pending by
-    /// the parser, inside a JSON-in-string member or as such a member's own text (`EventParser.unresolvedSlots`).
+    /// The slots this rule reads (tests, group, field, summary). The engine resolves pending slots
+    /// (`EventParser.unresolvedSlots`) before the rule runs when one of these is, checking those the schema
+    /// says can be (`EventSchema.mayBePending`).
     public let readSlots: [Int32]
 
     init(_ definition: RuleDefinition, index: Int, tests: TestTable, schema: EventSchema) {
