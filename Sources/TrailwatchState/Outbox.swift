@@ -39,8 +39,10 @@ public struct DeliveryCounts: Sendable, Equatable {
 
 extension StateStore {
     /// The oldest deliveries still pending for `sink`, in outbox order.
+    /// One statement, one snapshot: read without a transaction around it (the dispatcher asks after every
+    /// commit with alerts).
     public func pendingDeliveries(sink: String, limit: Int) throws -> [PendingDelivery] {
-        try pool.read { db in
+        try pool.unsafeRead { db in
             try Row.fetchAll(db.cachedStatement(sql: Self.pendingDeliveriesSQL), arguments: [sink, limit]).map {
                 PendingDelivery(seq: $0[0], alertID: $0[1], body: $0[2], attempts: $0[3], createdAt: $0[4],
                                 firing: ($0[5] as String) == "firing")
@@ -60,7 +62,7 @@ extension StateStore {
     /// Records that `sink` has these alerts: they are not sent to it again.
     public func markDelivered(sink: String, seqs: [Int64], at time: Int64) throws {
         guard !seqs.isEmpty else { return }
-        try pool.write { db in
+        try pool.writeTransaction { db in
             let update = try db.cachedStatement(sql: """
                 UPDATE delivery SET status = 'delivered', attempts = attempts + 1, updated_at = ?, last_error = NULL
                 WHERE sink = ? AND seq = ?

@@ -128,7 +128,7 @@ public final class StateStore: Sendable {
         let log = batch.replacesAllRules == nil ? GroupChangesCoding.encode(batch.engine.rules) : nil
         let size = logSize.withLock { $0 }
         let fold = size.rows + 1 >= foldRows || size.bytes + (log?.count ?? 0) >= StateLog.foldBytes
-        let sequences = try pool.write { db in
+        let sequences = try pool.writeTransaction { db in
             let e = batch.engine
             try db.cachedStatement(sql: """
                 INSERT INTO engine (id, watermark, alerts_sent, alerts_suppressed, sequence, events, rejected)

@@ -149,6 +149,12 @@ struct StateStoreTests {
         #expect(after.positions == before.positions)
         #expect(try store.outbox().count == (try store.outbox(after: 0)).count)
         #expect(try store.outbox().allSatisfy { $0.alertID != "a1" })
+        // Rolled back, not left open: the next commit goes through.
+        try store.commit(BatchCommit(engine: try engine.takeChanges(), sequence: 1000, events: 1000, rejected: 0,
+                                     alerts: [RoutedAlert(alert: alert, sinks: ["out"])], positions: ["s": "moved"],
+                                     committedAt: 0))
+        #expect(try store.load().sequence == 1000)
+        #expect(try store.outbox().contains { $0.alertID == "a1" })
     }
 
     @Test func deliveriesAreRecordedPerSink() throws {
