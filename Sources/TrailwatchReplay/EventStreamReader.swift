@@ -91,6 +91,7 @@ public final class EventStreamReader {
         /// The fallback time of events without a valid own time: the last valid one in this stream (rules.md §9).
         var time: Int64 = 0
         var alerts: [Alert] = []
+        var times = EventTime.StreamParser()
 
         init(reader: EventStreamReader) { sequence = reader.sequence }
 
@@ -112,7 +113,7 @@ public final class EventStreamReader {
             stream.events += 1
             stream.sequence += 1
             var movesWatermark = false
-            if let time = Self.ownTime(parser, slot: timeSlot) {
+            if let time = Self.ownTime(parser, slot: timeSlot, times: &stream.times) {
                 stream.time = time
                 movesWatermark = true
             }
@@ -124,10 +125,11 @@ public final class EventStreamReader {
     }
 
     /// The event's own valid `eventTime`, nil when it is missing or invalid (rules.md §1).
-    public static func ownTime(_ parser: EventParser, slot: Int) -> Int64? {
+    /// `times` is the stream's: consecutive events mostly share a minute, parsed once.
+    public static func ownTime(_ parser: EventParser, slot: Int, times: inout EventTime.StreamParser) -> Int64? {
         let t = parser.unresolvedSlots[slot]  // `eventTime` is never left pending (`EventSchema.makePlan`)
-        guard t.kind == UInt8(TW_STRING.rawValue) else { return nil }
-        return EventTime.parse(UnsafeRawBufferPointer(start: t.ptr, count: t.len))
+        guard t.kind == UInt8(TW_STRING.rawValue), let start = t.ptr else { return nil }
+        return times.parse(UnsafeBufferPointer(start: UnsafeRawPointer(start).assumingMemoryBound(to: UInt8.self), count: t.len))
     }
 
     public static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {

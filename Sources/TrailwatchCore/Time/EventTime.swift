@@ -7,6 +7,108 @@ public enum EventTime {
     ///
     /// Returns nil for anything else, including impossible dates (`2026-02-30`), hour 24 and second 60.
     public static func parse(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        // Nearly every event's time has the one layout read at fixed places; anything else, or a value that
+        // path refuses, takes the general path, which decides.
+        parseCommonLayout(text) ?? parseAnyLayout(text)
+    }
+
+    /// Parses a stream's times, remembering the last one's minute: consecutive events mostly share it, and
+    /// then only the seconds, fraction and offset are read. Same results as `parse`.
+    public struct StreamParser {
+        /// The first 16 bytes (`YYYY-MM-DDTHH:MM`) of the last time in the common layout, and that minute.
+        private var prefix: (UInt64, UInt64) = (0, 0)
+        private var minuteMillis: Int64?
+
+        public init() {}
+
+        public mutating func parse(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+            guard text.count >= 20, let b = text.baseAddress else { return EventTime.parse(text) }
+            let raw = UnsafeRawPointer(b)
+            let first = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if minuteMillis == nil || first != prefix {
+                guard let minute = EventTime.minuteOfCommonLayout(b) else { return EventTime.parseAnyLayout(text) }
+                prefix = first
+                minuteMillis = minute
+            }
+            guard let rest = EventTime.restOfCommonLayout(b, count: text.count) else { return EventTime.parseAnyLayout(text) }
+            return minuteMillis! + rest
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS`, then `.` and 1 to 9 digits or nothing, then `Z`, `±hh:mm` or `±hhmm`: digits read
+    /// at fixed places, no closures.
+    static func parseCommonLayout(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard text.count >= 20, let b = text.baseAddress, let minute = minuteOfCommonLayout(b),
+              let rest = restOfCommonLayout(b, count: text.count) else { return nil }
+        return minute + rest
+    }
+
+    /// The first 16 bytes, `YYYY-MM-DDTHH:MM`: milliseconds since the epoch at that minute, before the offset.
+    /// At least 16 bytes must be readable.
+    @inline(__always)
+    static func minuteOfCommonLayout(_ b: UnsafePointer<UInt8>) -> Int64? {
+        guard b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":") else { return nil }
+        var bad = false
+        @inline(__always) func digit(_ i: Int) -> Int {
+            let v = Int(b[i]) &- 48
+            bad = bad || UInt(bitPattern: v) > 9
+            return v
+        }
+        let year = digit(0) &* 1000 &+ digit(1) &* 100 &+ digit(2) &* 10 &+ digit(3)
+        let month = digit(5) &* 10 &+ digit(6), day = digit(8) &* 10 &+ digit(9)
+        let hour = digit(11) &* 10 &+ digit(12), minute = digit(14) &* 10 &+ digit(15)
+        guard !bad, month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year), hour <= 23,
+              minute <= 59, year >= 1 else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return (Int64(days) &* 86_400 &+ Int64(hour &* 3600 &+ minute &* 60)) &* 1000
+    }
+
+    /// From byte 16 on, `:SS[.fraction](Z|±hh:mm|±hhmm)` to the end: milliseconds to add to the minute, the
+    /// offset taken off. `count` is at least 20.
+    @inline(__always)
+    static func restOfCommonLayout(_ b: UnsafePointer<UInt8>, count n: Int) -> Int64? {
+        guard b[16] == UInt8(ascii: ":") else { return nil }
+        var bad = false
+        @inline(__always) func digit(_ i: Int) -> Int {
+            let v = Int(b[i]) &- 48
+            bad = bad || UInt(bitPattern: v) > 9
+            return v
+        }
+        let second = digit(17) &* 10 &+ digit(18)
+        guard !bad, second <= 59 else { return nil }
+        var p = 19
+        var millis = 0
+        if b[p] == UInt8(ascii: ".") {
+            p += 1
+            let start = p
+            while p < n, UInt8(truncatingIfNeeded: Int(b[p]) &- 48) <= 9 {
+                if p - start < 3 { millis = millis &* 10 &+ Int(b[p] &- 48) }
+                p += 1
+            }
+            let count = p - start
+            guard count >= 1, count <= 9 else { return nil }
+            if count == 1 { millis &*= 100 } else if count == 2 { millis &*= 10 }
+        }
+        var offsetMinutes = 0
+        guard p < n else { return nil }
+        if b[p] == UInt8(ascii: "Z") {
+            guard p + 1 == n else { return nil }
+        } else if b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") {
+            let colon = p + 6 == n && b[p + 3] == UInt8(ascii: ":")
+            guard colon || p + 5 == n else { return nil }
+            let oh = digit(p + 1) &* 10 &+ digit(p + 2)
+            let om = colon ? digit(p + 4) &* 10 &+ digit(p + 5) : digit(p + 3) &* 10 &+ digit(p + 4)
+            guard !bad, oh <= 23, om <= 59 else { return nil }
+            offsetMinutes = b[p] == UInt8(ascii: "-") ? -(oh &* 60 &+ om) : oh &* 60 &+ om
+        } else {
+            return nil
+        }
+        return Int64(second &* 1000 &+ millis) &- Int64(offsetMinutes) &* 60_000
+    }
+
+    /// Every layout `parse` accepts.
+    static func parseAnyLayout(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var p = text.startIndex
         let end = text.endIndex
         func digits(_ n: Int) -> Int? {

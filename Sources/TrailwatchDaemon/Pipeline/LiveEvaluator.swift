@@ -13,6 +13,8 @@ final class LiveEvaluator {
     private let clock: any WallClock
     /// Updated for every line; behind a pointer, so that costs no dynamic exclusivity check.
     private let counts: UnsafeMutablePointer<(sequence: UInt64, events: Int, rejected: Int)>
+    /// The stream's times, parsed a minute at a time; behind a pointer for the same reason.
+    private let times: UnsafeMutablePointer<EventTime.StreamParser>
 
     var sequence: UInt64 { counts.pointee.sequence }
     var events: Int { counts.pointee.events }
@@ -23,11 +25,17 @@ final class LiveEvaluator {
         self.clock = clock
         counts = .allocate(capacity: 1)
         counts.initialize(to: (sequence, events, rejected))
+        times = .allocate(capacity: 1)
+        times.initialize(to: EventTime.StreamParser())
         parser = engine.ruleSet.makeParser()
         timeSlot = engine.ruleSet.schema.eventTimeSlot
     }
 
-    deinit { counts.deallocate() }
+    deinit {
+        counts.deallocate()
+        times.deinitialize(count: 1)
+        times.deallocate()
+    }
 
     /// Evaluates one item of `source`; the alerts it produced are appended to `alerts`.
     /// Returns the rejection when the item is not an event (counted here, reported by the caller).
@@ -45,7 +53,7 @@ final class LiveEvaluator {
             case .event:
                 counts.pointee.events += 1
                 counts.pointee.sequence += 1
-                let own = EventStreamReader.ownTime(parser, slot: timeSlot)
+                let own = EventStreamReader.ownTime(parser, slot: timeSlot, times: &times.pointee)
                 let time = own ?? clock.now()
                 let movesWatermark = own != nil
                 let context = EventContext(time: time, source: line.origin, line: line.number,
