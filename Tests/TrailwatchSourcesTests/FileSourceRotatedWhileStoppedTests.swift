@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import TrailwatchSources
+import TrailwatchTestSupport
 
 #if canImport(Glibc)
 import Glibc

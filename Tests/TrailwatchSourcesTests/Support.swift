@@ -8,22 +8,6 @@ import Testing
 import Glibc
 #endif
 
-/// A fresh directory, removed when the test is done.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/trailwatch-sources-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(cString: made!)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
-
 /// An appending writer holding its descriptor like a logging process does (it keeps writing to the
 /// renamed file until it reopens).
 final class Writer {

@@ -1,19 +1,16 @@
 import Foundation
 import Testing
 import TrailwatchCore
+import TrailwatchTestSupport
 @testable import TrailwatchSinks
 
 /// The file sink on real files: lines as `replay` prints them, each alert once across a restart, and no
 /// half line left by a crash.
 @Suite struct FileSinkTests {
+    /// A directory for the test and its alerts file.
     final class Scratch {
-        let dir: URL
-        init() throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-filesink-\(getpid())-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(at: dir) }
-        var path: String { dir.appendingPathComponent("alerts.jsonl").path }
+        let dir = TemporaryDirectory()
+        var path: String { dir.file("alerts.jsonl") }
         func lines() throws -> [String] {
             try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
@@ -22,7 +19,7 @@ import TrailwatchCore
     static let alerts = SampleAlerts.batch
 
     @Test func writesFiringAlertsAsReplayPrintsThem() async throws {
-        let scratch = try Scratch()
+        let scratch = Scratch()
         let sink = FileSink(name: "alerts", path: scratch.path)
         try await sink.deliver([Self.alerts[0], SampleAlerts.alert(id: "feedfeedfeedfeedfeedfeed", status: .resolved), Self.alerts[1]])
         #expect(try scratch.lines() == [Self.alerts[0].json, Self.alerts[1].json, ""])
@@ -31,7 +28,7 @@ import TrailwatchCore
     /// A process killed after the fsync but before the outbox recorded the delivery: the next process gets
     /// the same alerts again and writes only those not in the file.
     @Test func eachAlertOnceAcrossARestart() async throws {
-        let scratch = try Scratch()
+        let scratch = Scratch()
         try await FileSink(name: "alerts", path: scratch.path).deliver(Array(Self.alerts[0..<2]))
         let restarted = FileSink(name: "alerts", path: scratch.path)
         try await restarted.deliver(Self.alerts)
@@ -41,7 +38,7 @@ import TrailwatchCore
 
     /// Half a line (a crash inside `write`, a full disk) is cut off; its alert, not delivered, comes whole.
     @Test func unfinishedLastLineIsCutOff() async throws {
-        let scratch = try Scratch()
+        let scratch = Scratch()
         let half = Self.alerts[1].json.utf8.prefix(40)
         try Data(Array((Self.alerts[0].json + "\n").utf8) + Array(half)).write(to: URL(fileURLWithPath: scratch.path))
         try await FileSink(name: "alerts", path: scratch.path).deliver(Array(Self.alerts[1..<3]))
@@ -51,7 +48,7 @@ import TrailwatchCore
     }
 
     @Test func fileWithOnlyHalfALineIsEmptied() async throws {
-        let scratch = try Scratch()
+        let scratch = Scratch()
         try Data(#"{"id":"3f2a9c0d1e4b5a6978c1d2e3","ru"#.utf8).write(to: URL(fileURLWithPath: scratch.path))
         try await FileSink(name: "alerts", path: scratch.path).deliver([Self.alerts[0]])
         #expect(try scratch.lines() == [Self.alerts[0].json, ""])
@@ -59,7 +56,7 @@ import TrailwatchCore
 
     /// Only complete lines inside the window count, and only lines shaped like alert lines.
     @Test func tailReadsIDsOfCompleteAlertLinesInTheWindow() throws {
-        let scratch = try Scratch()
+        let scratch = Scratch()
         let text = #"{"id":"first000000000000000000","rule":"r"}"# + "\n"
             + "not an alert line\n"
             + #"{"rule":"r","id":"elsewhere"}"# + "\n"
